@@ -1,0 +1,320 @@
+//! Connection strings (`endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>`): a
+//! forgiving parser (any order, any case, whitespace and empty segments ignored) that is strict where it
+//! matters (one endpoint without a path, one valid base64 key), and the [`AccessKey`] secret type.
+
+use crate::error::{Error, ErrorKind, Result};
+use base64::Engine as _;
+use zeroize::Zeroize;
+
+/// The decoded HMAC key of a resource. Its `Debug` is redacted, it has no `Display`, and its bytes are
+/// zeroed when it is dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKey(Vec<u8>);
+
+impl AccessKey {
+    /// Decodes a standard-base64 access key as the Azure portal shows it.
+    pub fn from_base64(encoded: &str) -> Result<AccessKey> {
+        let encoded = encoded.trim();
+        if encoded.is_empty() {
+            return Err(key_error("the access key is empty"));
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map(AccessKey)
+            .map_err(|_| key_error("the access key is not valid base64"))
+    }
+
+    /// Wraps raw key bytes.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> AccessKey {
+        AccessKey(bytes.into())
+    }
+
+    /// The key bytes, for the HMAC. Keep them out of anything that is printed.
+    pub fn expose_secret(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for AccessKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessKey(<redacted>)")
+    }
+}
+
+fn key_error(message: &'static str) -> Error {
+    Error::new(ErrorKind::InvalidConnectionString, message).with_target("accesskey")
+}
+
+fn endpoint_error(message: &'static str) -> Error {
+    Error::new(ErrorKind::InvalidConnectionString, message).with_target("endpoint")
+}
+
+/// URL scheme of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP, only sensible for a local emulator.
+    Http,
+    /// HTTPS.
+    Https,
+}
+
+impl Scheme {
+    /// `"http"` or `"https"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// 80 or 443.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// A resource endpoint normalised to `scheme://host[:port]`: lower case, no trailing slash, default port
+/// dropped (the default port is not part of the signed host).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    scheme: Scheme,
+    /// `host[:port]`, as in the `Host` header and the string to sign.
+    authority: String,
+    host_len: usize,
+    url: String,
+}
+
+impl Endpoint {
+    /// Parses an endpoint URL: `http` or `https`, a host, an optional port, nothing after `/`.
+    pub fn parse(input: &str) -> Result<Endpoint> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(endpoint_error("the endpoint is empty"));
+        }
+        let (scheme, rest) = split_scheme(input).ok_or_else(|| {
+            endpoint_error(
+                "the endpoint must start with https:// (or http:// for a local emulator)",
+            )
+        })?;
+        let (authority, tail) = match rest.find(['/', '?', '#']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if !(tail.is_empty() || tail == "/") {
+            return Err(endpoint_error(
+                "the endpoint must not have a path, query or fragment",
+            ));
+        }
+        let (host, port) = split_authority(authority)?;
+        let authority = match port {
+            Some(p) if p != scheme.default_port() => {
+                let mut a = host.clone();
+                a.push(':');
+                a.push_str(&p.to_string());
+                a
+            }
+            _ => host.clone(),
+        };
+        let mut url = String::with_capacity(scheme.as_str().len() + 3 + authority.len());
+        url.push_str(scheme.as_str());
+        url.push_str("://");
+        url.push_str(&authority);
+        Ok(Endpoint {
+            scheme,
+            host_len: host.len(),
+            authority,
+            url,
+        })
+    }
+
+    /// `https://host[:port]`, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// `host[:port]` as signed and as sent in `Host`; the port only when it is not the default.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The host name (or bracketed IPv6 address) alone.
+    pub fn host(&self) -> &str {
+        &self.authority[..self.host_len]
+    }
+
+    /// True for `localhost`, `127.0.0.0/8` and `[::1]`, where plain http does not leave the machine.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.host())
+    }
+}
+
+/// True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts[0] == "127"
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| p.parse::<u16>().map(|n| n <= 255).unwrap_or(false))
+}
+
+fn split_scheme(input: &str) -> Option<(Scheme, &str)> {
+    let i = input.find("://")?;
+    let scheme = match input[..i].to_ascii_lowercase().as_str() {
+        "https" => Scheme::Https,
+        "http" => Scheme::Http,
+        _ => return None,
+    };
+    Some((scheme, &input[i + 3..]))
+}
+
+fn split_authority(authority: &str) -> Result<(String, Option<u16>)> {
+    if authority.is_empty() {
+        return Err(endpoint_error("the endpoint has no host"));
+    }
+    if authority.contains('@') {
+        return Err(endpoint_error(
+            "the endpoint must not contain user information",
+        ));
+    }
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let close = rest
+            .find(']')
+            .ok_or_else(|| endpoint_error("the endpoint has an unclosed IPv6 address"))?;
+        let host = &authority[..close + 2];
+        let ip = &rest[..close];
+        if ip.is_empty()
+            || !ip
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return Err(endpoint_error("the endpoint has an invalid IPv6 address"));
+        }
+        (host, &authority[close + 2..])
+    } else {
+        match authority.find(':') {
+            Some(i) => (&authority[..i], &authority[i..]),
+            None => (authority, ""),
+        }
+    };
+    let port = match port {
+        "" => None,
+        p => {
+            let digits = p.strip_prefix(':').unwrap_or("");
+            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(endpoint_error("the endpoint has an invalid port"));
+            }
+            match digits.parse::<u16>() {
+                Ok(0) | Err(_) => return Err(endpoint_error("the endpoint has an invalid port")),
+                Ok(n) => Some(n),
+            }
+        }
+    };
+    if host.is_empty() {
+        return Err(endpoint_error("the endpoint has no host"));
+    }
+    if !host.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        return Err(endpoint_error(
+            "the endpoint host has characters a host name cannot have",
+        ));
+    }
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+/// A parsed connection string: the endpoint and the access key.
+#[derive(Clone, Debug)]
+pub struct ConnectionString {
+    endpoint: Endpoint,
+    access_key: AccessKey,
+}
+
+impl ConnectionString {
+    /// Parses `endpoint=...;accesskey=...`. Segments split at the first `=`, keys are case-insensitive and
+    /// may come in any order; whitespace is trimmed; empty segments and unknown keys are ignored; a key given
+    /// twice is an error. Errors name the part (`target()` is `endpoint` or `accesskey`) and never hold the key.
+    pub fn parse(input: &str) -> Result<ConnectionString> {
+        let mut endpoint: Option<&str> = None;
+        let mut access_key: Option<&str> = None;
+        for segment in input.split(';') {
+            let segment = segment.trim();
+            if segment.is_empty() {
+                continue;
+            }
+            let Some((name, value)) = segment.split_once('=') else {
+                continue;
+            };
+            let is_endpoint = match name.trim().to_ascii_lowercase().as_str() {
+                "endpoint" => true,
+                "accesskey" => false,
+                _ => continue,
+            };
+            let slot = if is_endpoint {
+                &mut endpoint
+            } else {
+                &mut access_key
+            };
+            if slot.is_some() {
+                return Err(if is_endpoint {
+                    endpoint_error("the connection string names the endpoint twice")
+                } else {
+                    key_error("the connection string names the access key twice")
+                });
+            }
+            *slot = Some(value.trim());
+        }
+        let endpoint =
+            endpoint.ok_or_else(|| endpoint_error("the connection string has no endpoint"))?;
+        let endpoint = Endpoint::parse(endpoint)?;
+        let access_key =
+            access_key.ok_or_else(|| key_error("the connection string has no access key"))?;
+        let access_key = AccessKey::from_base64(access_key)?;
+        Ok(ConnectionString {
+            endpoint,
+            access_key,
+        })
+    }
+
+    /// Builds one from parts.
+    pub fn new(endpoint: Endpoint, access_key: AccessKey) -> ConnectionString {
+        ConnectionString {
+            endpoint,
+            access_key,
+        }
+    }
+
+    /// The normalised endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The decoded access key.
+    pub fn access_key(&self) -> &AccessKey {
+        &self.access_key
+    }
+}

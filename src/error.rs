@@ -1,0 +1,147 @@
+//! The one error type of the library: a coded kind, a short message that never holds a secret, and,
+//! for failures that came from the service, the service's own code, message, target and request id.
+
+use std::borrow::Cow;
+use std::boxed::Box;
+use std::fmt;
+use std::string::String;
+
+/// What went wrong, as a stable code. New kinds may be added, so match with a wildcard arm.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The connection string is missing a part or has a malformed one (`target` names which).
+    InvalidConnectionString,
+    /// An argument was rejected before any request was made (`target` names which).
+    InvalidArgument,
+    /// The service answered with an error status.
+    Service,
+    /// The request could not be sent or its response could not be read.
+    Network,
+    /// The call took longer than its timeout.
+    Timeout,
+    /// The caller cancelled the call.
+    Aborted,
+    /// The service answered something this library cannot read.
+    InvalidResponse,
+    /// An access token could not be decoded.
+    InvalidToken,
+}
+
+impl ErrorKind {
+    /// The stable `ERR_*` code of this kind, as used by the JS bindings.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidConnectionString => "ERR_INVALID_CONNECTION_STRING",
+            ErrorKind::InvalidArgument => "ERR_INVALID_ARGUMENT",
+            ErrorKind::Service => "ERR_SERVICE",
+            ErrorKind::Network => "ERR_NETWORK",
+            ErrorKind::Timeout => "ERR_TIMEOUT",
+            ErrorKind::Aborted => "ERR_ABORTED",
+            ErrorKind::InvalidResponse => "ERR_INVALID_RESPONSE",
+            ErrorKind::InvalidToken => "ERR_INVALID_TOKEN",
+        }
+    }
+}
+
+/// What the service said about a failed request, kept for support cases.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The service's error code (`ValidationError`, `Denied`, ...), when the body had one.
+    pub code: Option<String>,
+    /// The service's error message, when the body had one.
+    pub message: Option<String>,
+    /// The field the service blamed, when it named one.
+    pub target: Option<String>,
+    /// `x-ms-client-request-id` of the request (or `MS-CV` when no client id was echoed).
+    pub request_id: Option<String>,
+    /// `MS-CV` correlation vector of the response, which Azure support asks for.
+    pub ms_cv: Option<String>,
+}
+
+/// An error from any part of the library. Its message and `Debug` never contain an access key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    target: Option<Cow<'static, str>>,
+    service: Option<Box<ServiceError>>,
+}
+
+impl Error {
+    /// An error of `kind` with a short message.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            target: None,
+            service: None,
+        }
+    }
+
+    /// Names the input (connection-string part, argument, field) that was wrong.
+    pub fn with_target(mut self, target: impl Into<Cow<'static, str>>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// An `ERR_SERVICE` error carrying what the service said.
+    pub fn service(info: ServiceError) -> Self {
+        let message: Cow<'static, str> = match &info.message {
+            Some(m) => Cow::Owned(m.clone()),
+            None => Cow::Borrowed("the service answered with an error status"),
+        };
+        Error {
+            kind: ErrorKind::Service,
+            message,
+            target: None,
+            service: Some(Box::new(info)),
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable `ERR_*` code.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The short message (never contains a secret).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The part, argument or field that was wrong: the caller's, or else the service's `target`.
+    pub fn target(&self) -> Option<&str> {
+        match &self.target {
+            Some(t) => Some(t),
+            None => self.service.as_ref().and_then(|s| s.target.as_deref()),
+        }
+    }
+
+    /// What the service said, for `ERR_SERVICE` errors.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.service.as_deref()
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        self.service.as_ref().map(|s| s.status)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results of this library.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
