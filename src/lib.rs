@@ -26,3 +26,7 @@ pub mod error;
 pub mod signing;
 
 pub use error::{Error, ErrorKind, Result, ServiceError};
+pub mod access_token;
+pub mod identifier;
+pub mod json;
+pub mod operations;

@@ -1,0 +1,162 @@
+//! The identity operations, sans I/O: for each operation one pure function builds a transport-neutral
+//! [`Request`] (method, path and query, extra headers, body bytes) and one parses a [`Response`] (status,
+//! headers, body) into a typed result or a typed [`Error`](crate::Error).
+//!
+//! Nothing here signs, sends, sleeps or reads a clock; [`crate::client::IdentityClient`] loops over these
+//! functions, and the WebAssembly bindings can call them directly.
+//!
+//! ```
+//! use acs_identity_edge::operations::{self, GetTokenOptions};
+//!
+//! let request = operations::get_token_request(
+//!     operations::DEFAULT_API_VERSION,
+//!     &GetTokenOptions {
+//!         user_id: "8:acs:r_u".into(),
+//!         scopes: vec!["voip".into()],
+//!         expires_in_minutes: Some(60),
+//!     },
+//! )?;
+//! assert_eq!(request.method, "POST");
+//! assert_eq!(request.path_and_query, "/identities/8%3Aacs%3Ar_u/:issueAccessToken?api-version=2023-10-01");
+//! assert_eq!(request.body, br#"{"scopes":["voip"],"expiresInMinutes":60}"#);
+//! # Ok::<(), acs_identity_edge::Error>(())
+//! ```
+
+mod requests;
+mod responses;
+
+pub use requests::*;
+pub use responses::*;
+
+/// The api-version the released SDKs send, and this library's default.
+pub const DEFAULT_API_VERSION: &str = "2023-10-01";
+
+/// The preview api-version that adds `customId` on create and `GET /identities/{id}`.
+pub const PREVIEW_API_VERSION: &str = "2025-03-02-preview";
+
+/// The api-versions the service is known to accept for the identity operations, oldest first.
+pub const KNOWN_API_VERSIONS: [&str; 9] = [
+    "2021-03-07",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-08-01",
+    "2023-10-01",
+    "2025-03-02-preview",
+    "2025-06-30",
+    "2026-07-22",
+    "2026-09-23",
+];
+
+/// True when `api_version` supports `customId` and getting a user (only [`PREVIEW_API_VERSION`]).
+pub fn supports_custom_id(api_version: &str) -> bool {
+    api_version == PREVIEW_API_VERSION
+}
+
+/// Token scopes. The service treats them as an extensible set, so other strings are passed through.
+pub mod scope {
+    /// Chat.
+    pub const CHAT: &str = "chat";
+    /// Voice and video calling.
+    pub const VOIP: &str = "voip";
+    /// Joining chats the user is invited to.
+    pub const CHAT_JOIN: &str = "chat.join";
+    /// Joining chats, without adding or removing participants.
+    pub const CHAT_JOIN_LIMITED: &str = "chat.join.limited";
+    /// Joining calls the user is invited to.
+    pub const VOIP_JOIN: &str = "voip.join";
+    /// Every scope this library knows.
+    pub const ALL: [&str; 5] = [CHAT, VOIP, CHAT_JOIN, CHAT_JOIN_LIMITED, VOIP_JOIN];
+}
+
+/// Token lifetimes the service accepts, in minutes (the service's default is the maximum).
+pub const MIN_EXPIRES_IN_MINUTES: u32 = 60;
+/// See [`MIN_EXPIRES_IN_MINUTES`].
+pub const MAX_EXPIRES_IN_MINUTES: u32 = 1440;
+
+/// Header names of requests and responses, lower case, defined once.
+pub mod header {
+    /// `accept`.
+    pub const ACCEPT: &str = "accept";
+    /// `content-type`.
+    pub const CONTENT_TYPE: &str = "content-type";
+    /// `user-agent`.
+    pub const USER_AGENT: &str = "user-agent";
+    /// The caller's request id (a uuid v4), echoed by the service.
+    pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
+    /// The service's correlation vector, which Azure support asks for.
+    pub const MS_CV: &str = "ms-cv";
+    /// Seconds, or an HTTP date, to wait before retrying.
+    pub const RETRY_AFTER: &str = "retry-after";
+    /// Milliseconds to wait before retrying.
+    pub const RETRY_AFTER_MS: &str = "retry-after-ms";
+    /// Milliseconds to wait before retrying (the `x-ms-` form).
+    pub const X_MS_RETRY_AFTER_MS: &str = "x-ms-retry-after-ms";
+}
+
+/// `application/json`.
+pub const APPLICATION_JSON: &str = "application/json";
+
+/// A request to make, before signing: where it goes relative to the endpoint, and what it carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// `GET`, `POST` or `DELETE`.
+    pub method: &'static str,
+    /// `/path?api-version=...`, percent-encoded, exactly as it must be sent and signed.
+    pub path_and_query: String,
+    /// Headers to send besides the signing ones (`accept`, and `content-type` when there is a body).
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The body bytes; empty means the request has no body.
+    pub body: Vec<u8>,
+}
+
+/// A response as received: status, headers (names in any case) and a body in whatever form the platform
+/// decoded it (see [`JsonBody`](crate::json::JsonBody)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response<B> {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers as `(name, value)`, names in any case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: B,
+}
+
+impl<B> Response<B> {
+    /// The first header named `name` (compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// True for a 2xx status.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The first header named `name` (compared case-insensitively) in a list of `(name, value)` pairs.
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Appends `value` percent-encoded as `encodeURIComponent` does (everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`),
+/// which is how the JS SDK puts an id into a path: `8:acs:...` becomes `8%3Aacs%3A...`.
+pub fn push_percent_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            )
+        {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+    }
+}
