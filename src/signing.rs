@@ -369,7 +369,7 @@ pub fn verify(
     let hash_value = header_value(request.headers, header::X_MS_CONTENT_SHA256)
         .ok_or(VerifyFailure::MissingHeader("x-ms-content-sha256"))?;
     let computed = content_hash(request.body);
-    if !bool::from(subtle_eq(hash_value.trim().as_bytes(), computed.as_bytes())) {
+    if !subtle_eq(hash_value.trim().as_bytes(), computed.as_bytes()) {
         return Err(VerifyFailure::ContentHash);
     }
     let when = date::parse_imf_fixdate(date_value.trim()).ok_or(VerifyFailure::MalformedDate)?;
