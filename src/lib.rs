@@ -24,6 +24,8 @@ pub mod connection_string;
 pub mod date;
 pub mod error;
 pub mod signing;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub mod access_token;

@@ -1,0 +1,93 @@
+// Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-bindgen (CLI pinned to the
+// version in Cargo.lock) -> wasm-opt -Oz (npm binaryen) -> the JS entries of js/ -> a size report.
+// Fails when the gzip size of what a Worker or browser loads goes over the budget.
+//   node scripts/build.mjs [--skip-setup] [--opt-level z|s]
+import { spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
+import { root, setup } from "./setup.mjs";
+import { createRequire } from "node:module";
+
+const esbuild = createRequire(import.meta.url)("esbuild");
+
+/** Gzip budget (bytes) of the wasm plus the JS a runtime loads: the official SDK's browser bundle is ~23 KB. */
+export const GZIP_BUDGET = 23_000;
+
+const args = process.argv.slice(2);
+const optLevel = args.includes("--opt-level") ? args[args.indexOf("--opt-level") + 1] : null;
+
+function run(cmd, argv, env = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`build: ${cmd} ${argv.join(" ")} failed`);
+}
+
+/** The JS a Worker deploys: dist/workerd.js and its imports bundled and minified by esbuild. */
+function workerBundle(dir) {
+  const result = esbuild.buildSync({
+    entryPoints: [join(dir, "workerd.js")], bundle: true, minify: true, format: "esm", write: false,
+    platform: "neutral", external: ["*.wasm"], logLevel: "silent",
+  });
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+export function sizes(dir = join(root, "dist")) {
+  const files = [["acs_identity_edge_bg.wasm", readFileSync(join(dir, "acs_identity_edge_bg.wasm"))],
+    ["JS (esbuild bundle, minified)", workerBundle(dir)]];
+  const rows = files.map(([name, bytes]) => {
+    return {
+      name,
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  });
+  const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+  return { rows, total: { name: "total (what a Worker loads)", ...total } };
+}
+
+export function build() {
+  if (!args.includes("--skip-setup")) setup();
+  // The standard library is rebuilt with panic=immediate-abort: a panic (none is reachable by design:
+  // the library denies unwrap/expect/panic) becomes a bare trap, and the panic-message formatting
+  // machinery of core::fmt (about 25 KB of wasm) is never linked. This needs the rust-src component and
+  // unstable cargo flags on the stable toolchain (RUSTC_BOOTSTRAP=1), for this build only.
+  const env = {
+    RUSTC_BOOTSTRAP: "1",
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort",
+    CARGO_TARGET_DIR: join(root, "target", "wasm-package"),
+    ...(optLevel ? { CARGO_PROFILE_WASM_OPT_LEVEL: optLevel } : {}),
+  };
+  run("cargo", ["build", "--lib", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", "--profile", "wasm",
+    "-Zbuild-std=std,panic_abort"], env);
+  const wasm = join(root, "target", "wasm-package", "wasm32-unknown-unknown", "wasm", "acs_identity_edge.wasm");
+  const dist = join(root, "dist");
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  run("wasm-bindgen", ["--target", "web", "--out-dir", dist, "--out-name", "acs_identity_edge", "--no-typescript", wasm]);
+  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+  const bg = join(dist, "acs_identity_edge_bg.wasm");
+  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", bg, "-o", bg]);
+  for (const name of readdirSync(join(root, "js"))) copyFileSync(join(root, "js", name), join(dist, name));
+  // The demo page loads the same files from www/pkg/.
+  rmSync(join(root, "www", "pkg"), { recursive: true, force: true });
+  cpSync(dist, join(root, "www", "pkg"), { recursive: true });
+
+  const { rows, total } = sizes(dist);
+  console.log("\nsize report (bytes)            raw     gzip   brotli");
+  for (const r of [...rows, total]) {
+    console.log(`  ${r.name.padEnd(28)} ${String(r.raw).padStart(7)} ${String(r.gzip).padStart(8)} ${String(r.brotli).padStart(8)}`);
+  }
+  console.log(`  budget: gzip total under ${GZIP_BUDGET} (the official SDK's browser bundle)`);
+  if (total.gzip >= GZIP_BUDGET && !process.env.ACS_BUILD_NO_BUDGET) throw new Error(`build: over the size budget: ${total.gzip} >= ${GZIP_BUDGET} bytes gzip`);
+  return total;
+}
+
+if (process.argv[1] && process.argv[1].endsWith("build.mjs")) {
+  try {
+    build();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+}

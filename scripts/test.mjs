@@ -1,0 +1,158 @@
+// `npm test`: installs what is missing, builds the package, then runs every suite and ends with one line
+// `N passed, M failed`. With CI=true a suite that cannot run counts as a failure, never as a skip.
+//   node scripts/test.mjs [--only name,name]   (suite names are printed as they run)
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root, setup } from "./setup.mjs";
+import { build, sizes, GZIP_BUDGET } from "./build.mjs";
+
+const ci = process.env.CI === "true" || process.env.CI === "1";
+const onlyArg = process.argv.indexOf("--only");
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(",") : null;
+const results = [];
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const onData = (stream) => (chunk) => {
+      out += chunk;
+      stream.write(chunk);
+    };
+    child.stdout.on("data", onData(process.stdout));
+    child.stderr.on("data", onData(process.stderr));
+    child.on("error", (e) => resolve({ code: 127, out: `${out}\n${e.message}` }));
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+// Counts from the runners' own closing lines.
+function cargoCounts(out) {
+  let passed = 0, failed = 0;
+  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  return { passed, failed };
+}
+
+function nodeTestCounts(out) {
+  const pass = [...out.matchAll(/^# pass (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
+  const fail = [...out.matchAll(/^# fail (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
+  const cancelled = [...out.matchAll(/^# cancelled (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
+  const skipped = [...out.matchAll(/^# (?:skipped|todo) (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
+  return { passed: pass, failed: fail + cancelled + (ci ? skipped : 0), skipped };
+}
+
+function pytestCounts(out) {
+  const line = out.split("\n").reverse().find((l) => /\d+ (passed|failed|error)/.test(l)) || "";
+  const n = (w) => Number((line.match(new RegExp(`(\\d+) ${w}`)) || [0, 0])[1]);
+  return { passed: n("passed"), failed: n("failed") + n("error") + (ci ? n("skipped") : 0), skipped: n("skipped") };
+}
+
+async function suite(name, fn) {
+  if (only && !only.includes(name)) return;
+  console.log(`\n=== suite: ${name}`);
+  const started = Date.now();
+  let r;
+  try {
+    r = await fn();
+  } catch (e) {
+    console.error(e.stack || e.message);
+    r = { passed: 0, failed: 1 };
+  }
+  if (r.cannotRun) {
+    console.log(`cannot run ${name}: ${r.cannotRun}`);
+    r = ci ? { passed: 0, failed: 1 } : { passed: 0, failed: 0, skipped: 1 };
+  }
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  results.push({ name, ...r });
+  console.log(`--- ${name}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""} (${secs} s)`);
+}
+
+// A command whose success is one check.
+const check = (cmd, args, env) => async () => {
+  const { code } = await run(cmd, args, env);
+  return code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+};
+
+const cargoTests = (args, env) => async () => {
+  const { code, out } = await run("cargo", args, env);
+  const c = cargoCounts(out);
+  if (code !== 0 && c.failed === 0) c.failed = 1; // a build failure is a failure
+  if (c.passed + c.failed === 0) c.failed = 1; // a suite that ran nothing is a failure
+  return c;
+};
+
+function wasmTestTargets() {
+  return readdirSync(join(root, "tests"))
+    .filter((f) => f.endsWith(".rs") && readFileSync(join(root, "tests", f), "utf8").includes("wasm_bindgen_test"))
+    .flatMap((f) => ["--test", f.slice(0, -3)]);
+}
+
+function jsTestFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith(".test.mjs") || f.endsWith(".test.js"))
+    .map((f) => join(dir, f))
+    .sort();
+}
+
+async function main() {
+  const started = Date.now();
+  await suite("setup", async () => {
+    setup();
+    return { passed: 1, failed: 0 };
+  });
+  await suite("build", async () => {
+    process.env.ACS_BUILD_NO_BUDGET = "1"; // the size-budget suite reports it
+    build();
+    return { passed: 1, failed: 0 };
+  });
+  await suite("size-budget", async () => {
+    const { total } = sizes();
+    console.log(`wasm + glue: ${total.gzip} bytes gzip, budget ${GZIP_BUDGET}`);
+    return total.gzip < GZIP_BUDGET ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+  });
+  await suite("rustfmt", check("cargo", ["fmt", "--all", "--check"]));
+  await suite("clippy-native", check("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+  await suite("clippy-wasm32", check("cargo", ["clippy", "-p", "acs-identity-edge", "--lib", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]));
+  await suite("emulator-build", check("cargo", ["build", "--release", "-p", "acs-emulator"]));
+  await suite("rust-native", cargoTests(["test", "--workspace"]));
+  await suite("rust-wasm-node", cargoTests(["test", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", ...wasmTestTargets()]));
+  await suite("rust-wasm-chromium", async () => {
+    if (!existsSync("/usr/bin/chromedriver")) return { cannotRun: "chromedriver is not installed" };
+    return cargoTests(["test", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", ...wasmTestTargets()],
+      { WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver" })();
+  });
+  await suite("js", async () => {
+    const files = jsTestFiles(join(root, "tests", "js"));
+    if (files.length === 0) return { cannotRun: "no JS test files in tests/js" };
+    const { code, out } = await run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files]);
+    const c = nodeTestCounts(out);
+    if (code !== 0 && c.failed === 0) c.failed = 1;
+    return c;
+  });
+  if (existsSync(join(root, "tests", "python"))) {
+    await suite("python", async () => {
+      const py = join(root, ".venv", "bin", "python");
+      if (!existsSync(py)) return { cannotRun: ".venv is missing" };
+      const { code, out } = await run(py, ["-m", "pytest", "-q", "tests/python"]);
+      const c = pytestCounts(out);
+      if (code !== 0 && c.failed === 0) c.failed = 1;
+      return c;
+    });
+  }
+
+  const passed = results.reduce((t, r) => t + r.passed, 0);
+  const failed = results.reduce((t, r) => t + r.failed, 0);
+  const skipped = results.reduce((t, r) => t + (r.skipped || 0), 0);
+  console.log("\nsummary by suite:");
+  for (const r of results) console.log(`  ${r.name.padEnd(20)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`);
+  console.log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main();
