@@ -1,0 +1,150 @@
+//! Command-line flags (each also settable through an `ACS_EMULATOR_*` environment variable) and the
+//! validated settings the server runs with.
+
+use crate::ids;
+use acs_identity_edge::connection_string::AccessKey;
+use clap::Parser;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// The well-known development access key. It is public by design (like Azurite's account key): it
+/// protects nothing, it only lets clients exercise real HMAC signing against the emulator.
+pub const DEV_ACCESS_KEY: &str =
+    "bWCYFkXUha2+XmpQ5u4tcOHkl2SwMwodmBOOH1LKYgmVM9YvXXUl65R4rnl8liogkd6scJ83stDlnGTTOhbL9g==";
+
+/// The well-known development resource id, the middle of every user id (`8:acs:<resource id>_...`).
+pub const DEV_RESOURCE_ID: &str = "ac5e0000-0000-4000-8000-000000000001";
+
+/// Default port: next to Azurite's 10000-10002.
+pub const DEFAULT_PORT: u16 = 10090;
+
+/// A local emulator of the Azure Communication Services Identity service.
+///
+/// It speaks the service's REST API (every api-version from 2021-03-07 on, and the original
+/// 2020-07-20-preview2), checks HMAC-SHA256 signatures like the service, and mints access tokens that
+/// the official SDKs accept. On start it prints one line with the URL and the connection string to use;
+/// logs go to stderr (filter with RUST_LOG, e.g. RUST_LOG=warn).
+#[derive(Debug, Parser)]
+#[command(name = "acs-emulator", version)]
+pub struct Cli {
+    /// Address to listen on. Keep the loopback default unless other machines must reach the emulator.
+    #[arg(long, env = "ACS_EMULATOR_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on; 0 picks a free port (the printed line says which).
+    #[arg(long, env = "ACS_EMULATOR_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+
+    /// Access key (standard base64) that requests must be signed with. Default: the public development
+    /// key documented in the README.
+    #[arg(long, env = "ACS_EMULATOR_ACCESS_KEY", hide_env_values = true)]
+    pub access_key: Option<String>,
+
+    /// Resource id (a GUID) embedded in user ids and tokens.
+    #[arg(long, env = "ACS_EMULATOR_RESOURCE_ID", default_value = DEV_RESOURCE_ID)]
+    pub resource_id: String,
+
+    /// SQLite file that keeps identities, customIds and revocations across restarts (created when
+    /// missing). Without it everything lives in memory.
+    #[arg(long, env = "ACS_EMULATOR_DATA", value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
+    /// Serve HTTPS with a self-signed certificate for localhost and 127.0.0.1, generated at start and
+    /// written as PEM to this file (trust it in the client, e.g. REQUESTS_CA_BUNDLE or
+    /// NODE_EXTRA_CA_CERTS).
+    #[arg(long, env = "ACS_EMULATOR_TLS", value_name = "CERT_FILE")]
+    pub tls: Option<PathBuf>,
+
+    /// Largest allowed difference, in seconds, between a request's x-ms-date (or Date) and the
+    /// emulator's clock.
+    #[arg(long, env = "ACS_EMULATOR_MAX_SKEW_SECONDS", default_value_t = 900)]
+    pub max_skew_seconds: u32,
+
+    /// Honour the x-emulator-fault request header (429, 503, 500, delays, dropped connections), so that
+    /// client retries can be tested. Off by default.
+    #[arg(long, env = "ACS_EMULATOR_FAULTS")]
+    pub faults: bool,
+
+    /// Enforce the service's documented rate limits: 429 past 1000 create/issue requests, or past 500
+    /// delete/revoke/exchange requests, in any 30 seconds.
+    #[arg(long, env = "ACS_EMULATOR_RATE_LIMIT")]
+    pub rate_limit: bool,
+
+    /// Serve the static files of this directory at / (the demo page), on the same origin as the API.
+    #[arg(long, env = "ACS_EMULATOR_WWW", value_name = "DIR")]
+    pub www: Option<PathBuf>,
+}
+
+/// Validated settings.
+#[derive(Debug)]
+pub struct Settings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub access_key: AccessKey,
+    /// The access key as given (base64), for the printed connection string and `/emulator/config`.
+    pub access_key_base64: String,
+    pub resource_id: String,
+    pub data: Option<PathBuf>,
+    pub tls: Option<PathBuf>,
+    pub max_skew_seconds: u32,
+    pub faults: bool,
+    pub rate_limit: bool,
+    pub www: Option<PathBuf>,
+}
+
+impl Cli {
+    /// Checks the flags and turns them into settings.
+    pub fn into_settings(self) -> Result<Settings, String> {
+        let access_key_base64 = self
+            .access_key
+            .map(|k| k.trim().to_string())
+            .unwrap_or_else(|| DEV_ACCESS_KEY.to_string());
+        let access_key = AccessKey::from_base64(&access_key_base64)
+            .map_err(|e| format!("--access-key: {}", e.message()))?;
+        if !ids::is_guid(&self.resource_id) {
+            return Err(
+                "--resource-id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)".into(),
+            );
+        }
+        if let Some(dir) = &self.www {
+            if !dir.is_dir() {
+                return Err(format!("--www: {} is not a directory", dir.display()));
+            }
+        }
+        Ok(Settings {
+            host: self.host,
+            port: self.port,
+            access_key,
+            access_key_base64,
+            resource_id: self.resource_id.to_ascii_lowercase(),
+            data: self.data,
+            tls: self.tls,
+            max_skew_seconds: self.max_skew_seconds,
+            faults: self.faults,
+            rate_limit: self.rate_limit,
+            www: self.www,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_development_key_is_valid_base64_of_64_bytes() {
+        let key = AccessKey::from_base64(DEV_ACCESS_KEY).unwrap();
+        assert_eq!(key.expose_secret().len(), 64);
+        assert!(ids::is_guid(DEV_RESOURCE_ID));
+    }
+
+    #[test]
+    fn bad_flags_are_refused_without_echoing_the_key() {
+        let cli = Cli::parse_from(["acs-emulator", "--access-key", "not base64!!"]);
+        let err = cli.into_settings().unwrap_err();
+        assert!(err.starts_with("--access-key"), "{err}");
+        assert!(!err.contains("not base64"), "{err}");
+        let cli = Cli::parse_from(["acs-emulator", "--resource-id", "contoso"]);
+        assert!(cli.into_settings().is_err());
+    }
+}
