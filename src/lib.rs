@@ -32,3 +32,5 @@ pub mod access_token;
 pub mod identifier;
 pub mod json;
 pub mod operations;
+pub mod client;
+pub mod retry;
