@@ -49,6 +49,250 @@ function unixSeconds(date) {
   return Math.floor(ms / 1000);
 }
 
+const VERSION = "0.1.0";
+const DEFAULT_RETRY = { maxRetries: 3, baseDelayMs: 800, maxDelayMs: 60_000 };
+
+function invalidArgument(target, message) {
+  return new AcsError({ code: "ERR_INVALID_ARGUMENT", message, target });
+}
+
+function randomUuid() {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  const b = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === "function") c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const abortError = () => new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
+const timeoutError = () => new AcsError({ code: "ERR_TIMEOUT", message: "the operation timed out" });
+
+/** Waits `ms`, or rejects when `signal` aborts. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * One call: build and sign (wasm) -> fetch -> parse (wasm), retried as the wasm retry policy says, each
+ * attempt signed anew. `signal` aborts it; the whole call, waits included, is bounded by `timeoutMs`.
+ */
+async function runWithRetries(settings, attempt, options) {
+  const userSignal = options && options.abortSignal;
+  if (userSignal && userSignal.aborted) throw abortError();
+  const controller = new AbortController();
+  const TIMEOUT = { timeout: true };
+  const onAbort = () => controller.abort(userSignal.reason);
+  if (userSignal) userSignal.addEventListener("abort", onAbort, { once: true });
+  const timeoutMs = options && options.timeoutMs !== undefined ? options.timeoutMs : settings.timeoutMs;
+  const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(TIMEOUT), timeoutMs) : undefined;
+  const stopped = () => (controller.signal.reason === TIMEOUT ? timeoutError() : abortError());
+  try {
+    for (let retry = 0; ; retry++) {
+      let outcome;
+      try {
+        outcome = await attempt(controller.signal);
+      } catch (e) {
+        if (controller.signal.aborted) throw stopped();
+        if (e instanceof AcsError) throw e;
+        outcome = { status: 0, headers: [], error: e };
+      }
+      const delay = wasm.retryDelay(retry, outcome.status, outcome.headers, Date.now(), Math.random(), settings.retry);
+      if (delay < 0) {
+        if (outcome.status === 0) {
+          throw new AcsError({ code: "ERR_NETWORK", message: `the request could not be completed: ${outcome.error && outcome.error.message ? outcome.error.message : String(outcome.error)}` });
+        }
+        return outcome;
+      }
+      try {
+        await sleep(delay, controller.signal);
+      } catch {
+        throw stopped();
+      }
+    }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (userSignal) userSignal.removeEventListener("abort", onAbort);
+  }
+}
+
+function resolveSettings(options = {}) {
+  if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
+  const fetchImpl = options.fetch || globalThis.fetch;
+  if (typeof fetchImpl !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  const retry = { ...DEFAULT_RETRY, ...(options.retry || {}) };
+  for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
+    if (!Number.isFinite(retry[key]) || retry[key] < 0) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
+  }
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
+    throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
+  }
+  const userAgent = `${options.userAgentPrefix ? `${options.userAgentPrefix} ` : ""}acs-identity-edge/${VERSION}`;
+  return { fetchImpl, retry, timeoutMs: options.timeoutMs || 0, userAgent, onRequest: options.onRequest };
+}
+
+// Browsers do not let scripts set User-Agent; send it where it is honoured.
+const canSetUserAgent = typeof document === "undefined";
+
+async function readBody(response) {
+  const text = await response.text();
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function userIdOf(user) {
+  if (typeof user === "string") return user;
+  if (user && typeof user.communicationUserId === "string") return user.communicationUserId;
+  throw invalidArgument("user", "user must be { communicationUserId: string }");
+}
+
+/**
+ * The client of the ACS Identity service, with the methods and results of `@azure/communication-identity`.
+ * Runs in Workers, Node (>= 18), Deno and browsers; sends with the global `fetch` (or `options.fetch`).
+ */
+export class CommunicationIdentityClient {
+  #core;
+  #settings;
+
+  constructor(connectionString, options = {}) {
+    this.#settings = resolveSettings(options);
+    this.#core = call(() => new wasm.IdentityCore(String(connectionString), options.apiVersion, options.allowInsecureConnection === true));
+  }
+
+  /** The resource endpoint, `https://host[:port]`. */
+  get endpoint() {
+    return this.#core.endpoint;
+  }
+
+  async #call(op, args, options = {}) {
+    if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
+    const requestId = randomUuid();
+    const core = this.#core;
+    const settings = this.#settings;
+    // Check the arguments once before any request, so bad input fails without a network round trip.
+    call(() => core.prepare(op, args, Date.now() / 1000, requestId, ""));
+    let prepared;
+    const outcome = await runWithRetries(settings, async (signal) => {
+      prepared = call(() => core.prepare(op, args, Date.now() / 1000, requestId, canSetUserAgent ? settings.userAgent : ""));
+      const started = Date.now();
+      const response = await settings.fetchImpl(prepared.url, {
+        method: prepared.method,
+        headers: prepared.headers,
+        body: prepared.body,
+        signal,
+      });
+      const body = await readBody(response);
+      const headers = [...response.headers];
+      if (settings.onRequest) {
+        settings.onRequest({ request: prepared, response: { status: response.status, statusText: response.statusText, headers, body }, durationMs: Date.now() - started });
+      }
+      return { status: response.status, headers, body };
+    }, options);
+    return call(() => core.parse(op, outcome.status, outcome.headers, outcome.body));
+  }
+
+  /** Creates a user. `{ communicationUserId }` */
+  createUser(options = {}) {
+    return this.#call("createUser", { customId: options && options.customId }, options);
+  }
+
+  /** Creates a user and issues it a token. `{ user, token, expiresOn }` */
+  createUserAndToken(scopes, options = {}) {
+    return this.#call("createUserAndToken", {
+      scopes, expiresInMinutes: options && options.tokenExpiresInMinutes, customId: options && options.customId,
+    }, options);
+  }
+
+  /** Issues a token for a user. `{ token, expiresOn }` */
+  async getToken(user, scopes, options = {}) {
+    return this.#call("getToken", { userId: userIdOf(user), scopes, expiresInMinutes: options && options.tokenExpiresInMinutes }, options);
+  }
+
+  /** Revokes every token of a user. */
+  async revokeTokens(user, options = {}) {
+    return this.#call("revokeTokens", { userId: userIdOf(user) }, options);
+  }
+
+  /** Deletes a user and revokes its tokens. */
+  async deleteUser(user, options = {}) {
+    return this.#call("deleteUser", { userId: userIdOf(user) }, options);
+  }
+
+  /** Gets a user (api-version 2025-03-02-preview). `{ communicationUserId, customId?, lastTokenIssuedAt? }` */
+  async getUser(user, options = {}) {
+    return this.#call("getUser", { userId: userIdOf(user) }, options);
+  }
+
+  /** Exchanges a Teams user's Entra ID token for an ACS token. `{ token, expiresOn }` */
+  async getTokenForTeamsUser(params, options = {}) {
+    if (!params || typeof params !== "object") throw invalidArgument("params", "params must be { teamsUserAadToken, clientId, userObjectId }");
+    return this.#call("getTokenForTeamsUser", params, options);
+  }
+}
+
+/**
+ * A `fetch`-shaped function that signs (and retries) any ACS REST call: SMS, email, chat and rooms use the
+ * same scheme. Relative URLs resolve against the resource endpoint.
+ */
+export function createSignedFetch(connectionString, options = {}) {
+  const settings = resolveSettings(options);
+  const { endpoint } = parseConnectionString(connectionString);
+  return async function signedFetch(input, init = {}) {
+    const url = new URL(input instanceof Request ? input.url : String(input), `${endpoint}/`);
+    const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
+    let body = init.body;
+    if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
+      throw invalidArgument("body", "body must be a string, Uint8Array or ArrayBuffer (it is hashed before sending)");
+    }
+    const bytes = bodyBytes(body);
+    const outcome = await runWithRetries(settings, async (signal) => {
+      const signed = call(() => wasm.signRequestRaw(String(connectionString), method, url.href, bytes, Math.floor(Date.now() / 1000)));
+      const headers = new Headers(init.headers || {});
+      headers.set("x-ms-date", signed["x-ms-date"]);
+      headers.set("x-ms-content-sha256", signed["x-ms-content-sha256"]);
+      headers.set("authorization", signed.authorization);
+      if (!headers.has("x-ms-client-request-id")) headers.set("x-ms-client-request-id", randomUuid());
+      const response = await settings.fetchImpl(url.href, { ...init, method, headers, body: bytes.length ? bytes : undefined, signal });
+      return { status: response.status, headers: [...response.headers], response };
+    }, init.abortSignal ? { abortSignal: init.abortSignal } : init.signal ? { abortSignal: init.signal } : {});
+    return outcome.response;
+  };
+}
+
+/** The claims of an ACS access token (not verified): `{ communicationUserId?, scopes, expiresOn, issuedAt?, resourceId? }`. */
+export function decodeAccessToken(token) {
+  if (typeof token !== "string") throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the access token must be a string", target: "token" });
+  return call(() => wasm.decodeAccessToken(token));
+}
+
+/** `{ kind, ... }` for a raw id (`8:acs:...`, `4:+1...`, `8:orgid:...`, ...). */
+export function createIdentifierFromRawId(rawId) {
+  return wasm.createIdentifierFromRawId(String(rawId));
+}
+
+/** The raw id of an identifier. */
+export function getIdentifierRawId(identifier) {
+  return call(() => wasm.getIdentifierRawId(identifier));
+}
+
 /**
  * Parses a connection string. Returns `{ endpoint, host }`; the access key is never returned.
  * @param {string} connectionString
@@ -74,4 +318,96 @@ export function signRequest(connectionString, request) {
     "x-ms-content-sha256": signed["x-ms-content-sha256"],
     authorization: signed.authorization,
   };
+}
+
+/** Refresh a cached token this long before it expires (as the official JS credential). */
+const REFRESH_BEFORE_MS = 10 * 60 * 1000;
+
+/**
+ * The client-side credential of the ACS calling and chat SDKs: caches a token, refreshes it through
+ * `tokenRefresher` before it expires (one refresh at a time), optionally ahead of time, and refuses a
+ * refreshed token that is already expired. Give it a token string (static) or
+ * `{ tokenRefresher, token?, refreshProactively? }`.
+ */
+export class CommunicationTokenCredential {
+  #token = null;
+  #expiresOn = 0;
+  #refresher = null;
+  #inFlight = null;
+  #timer = undefined;
+  #proactive = false;
+  #disposed = false;
+
+  constructor(tokenOrOptions) {
+    if (typeof tokenOrOptions === "string") {
+      this.#set(tokenOrOptions);
+      return;
+    }
+    if (!tokenOrOptions || typeof tokenOrOptions.tokenRefresher !== "function") {
+      throw invalidArgument("tokenRefresher", "pass a token string or { tokenRefresher, token?, refreshProactively? }");
+    }
+    this.#refresher = tokenOrOptions.tokenRefresher;
+    this.#proactive = tokenOrOptions.refreshProactively === true;
+    if (tokenOrOptions.token) this.#set(tokenOrOptions.token);
+    if (this.#proactive) this.#schedule();
+  }
+
+  #set(token) {
+    const claims = decodeAccessToken(token);
+    this.#token = token;
+    this.#expiresOn = claims.expiresOn.getTime();
+  }
+
+  #schedule() {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#disposed || !this.#proactive) return;
+    const wait = this.#token ? Math.max(0, this.#expiresOn - REFRESH_BEFORE_MS - Date.now()) : 0;
+    // setTimeout holds at most 2^31-1 ms; a longer wait is re-armed when it fires.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#token && this.#expiresOn - REFRESH_BEFORE_MS > Date.now()) return this.#schedule();
+      this.#refresh().catch(() => this.#schedule());
+    }, Math.min(wait, 2 ** 31 - 1));
+    if (this.#timer && typeof this.#timer.unref === "function") this.#timer.unref();
+  }
+
+  #refresh(abortSignal) {
+    if (!this.#inFlight) {
+      this.#inFlight = (async () => {
+        try {
+          const token = await this.#refresher(abortSignal);
+          if (typeof token !== "string") throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the tokenRefresher must return a token string", target: "token" });
+          const claims = decodeAccessToken(token);
+          if (claims.expiresOn.getTime() <= Date.now()) {
+            throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the token returned by the tokenRefresher is already expired", target: "token" });
+          }
+          if (!this.#disposed) this.#set(token);
+          return token;
+        } finally {
+          this.#inFlight = null;
+          this.#schedule();
+        }
+      })();
+    }
+    return this.#inFlight;
+  }
+
+  /** `{ token, expiresOnTimestamp }`, refreshed first when it is within 10 minutes of expiry. */
+  async getToken(options = {}) {
+    if (this.#disposed) throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "the credential is disposed", target: "credential" });
+    const fresh = this.#token && this.#expiresOn - REFRESH_BEFORE_MS > Date.now();
+    if (!fresh && this.#refresher) await this.#refresh(options && options.abortSignal);
+    else if (!this.#token || this.#expiresOn <= Date.now()) {
+      throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the static token has expired", target: "token" });
+    }
+    return { token: this.#token, expiresOnTimestamp: this.#expiresOn };
+  }
+
+  /** Stops proactive refreshing; later getToken calls fail. */
+  dispose() {
+    this.#disposed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }

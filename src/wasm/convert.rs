@@ -11,7 +11,21 @@ pub(crate) fn set(target: &Object, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
-fn set_opt(target: &Object, name: &str, value: Option<&str>) {
+/// `target.name`, or `undefined`.
+pub(crate) fn get(target: &JsValue, name: &str) -> JsValue {
+    if !target.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target.name` when it is a string.
+pub(crate) fn get_string(target: &JsValue, name: &str) -> Option<String> {
+    get(target, name).as_string()
+}
+
+/// `target[name] = value` when there is a value.
+pub(crate) fn set_opt(target: &Object, name: &str, value: Option<&str>) {
     if let Some(v) = value {
         set(target, name, &JsValue::from_str(v));
     }
@@ -37,9 +51,17 @@ pub(crate) fn error_to_js(error: &Error) -> JsValue {
 pub(crate) fn signed_headers(signed: &SignedHeaders) -> Object {
     let out = Object::new();
     set(&out, "x-ms-date", &signed.x_ms_date.as_str().into());
-    set(&out, "x-ms-content-sha256", &signed.x_ms_content_sha256.as_str().into());
+    set(
+        &out,
+        "x-ms-content-sha256",
+        &signed.x_ms_content_sha256.as_str().into(),
+    );
     set(&out, "authorization", &signed.authorization.as_str().into());
     set(&out, "host", &signed.host.as_str().into());
-    set(&out, "stringToSign", &signed.string_to_sign.as_string().into());
+    set(
+        &out,
+        "stringToSign",
+        &signed.string_to_sign.as_string().into(),
+    );
     out
 }

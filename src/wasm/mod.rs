@@ -3,6 +3,9 @@
 //! JS entry turns them into `AcsError` instances.
 
 mod convert;
+mod de;
+mod identifier;
+mod identity;
 
 use crate::connection_string::ConnectionString;
 use crate::signing;
@@ -35,6 +38,7 @@ pub fn sign_request_raw(
     unix_seconds: f64,
 ) -> Result<Object, JsValue> {
     let cs = ConnectionString::parse(connection_string).map_err(|e| error_to_js(&e))?;
-    let signed = signing::sign(cs.access_key(), method, url, body, unix_seconds as i64).map_err(|e| error_to_js(&e))?;
+    let signed = signing::sign(cs.access_key(), method, url, body, unix_seconds as i64)
+        .map_err(|e| error_to_js(&e))?;
     Ok(convert::signed_headers(&signed))
 }
