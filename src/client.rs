@@ -129,7 +129,11 @@ impl HttpRequest {
     }
 
     fn set_header(&mut self, name: &'static str, value: String) {
-        match self.headers.iter_mut().find(|(n, _)| n == name) {
+        match self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(slot) => slot.1 = value,
             None => self.headers.push((Cow::Borrowed(name), value)),
         }
