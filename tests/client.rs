@@ -941,4 +941,29 @@ fn any_acs_request_can_be_signed_and_sent() {
     assert_eq!(r.status, 503);
     let e = block_on(c.send_raw("GET".into(), "/a b", vec![], vec![], none())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+
+    // Caller headers that repeat the signing headers, in any case, are replaced, not doubled.
+    let env = Env::new();
+    let c = client(&env, vec![respond(200, "{}")], ClientOptions::default());
+    let headers = vec![
+        ("Authorization".into(), "Bearer stolen".to_string()),
+        (
+            "X-MS-Date".into(),
+            "Thu, 01 Jan 1970 00:00:00 GMT".to_string(),
+        ),
+        ("User-Agent".into(), "other".to_string()),
+    ];
+    block_on(c.send_raw("GET".into(), "/x", headers, vec![], none())).unwrap();
+    let sent = c.transport().sent.borrow();
+    let names: Vec<String> = sent[0]
+        .request
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
+    for name in ["authorization", "x-ms-date", "user-agent"] {
+        assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name}");
+    }
+    assert_eq!(sent[0].request.header("user-agent"), Some(USER_AGENT));
+    verify(&sent[0]);
 }
