@@ -1,0 +1,218 @@
+//! How the emulator serves: `--tls` with a generated certificate, `--faults` and its header,
+//! `--rate-limit`, and `--www` static files.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+#[test]
+fn tls_serves_https_with_the_written_certificate() {
+    let dir = temp_dir("tls");
+    let cert = dir.join("emulator.pem");
+    let emu = Emulator::start(&["--tls", cert.to_str().unwrap()]);
+    assert!(emu.url.starts_with("https://127.0.0.1:"), "{}", emu.url);
+    assert!(emu
+        .connection_string
+        .starts_with("endpoint=https://127.0.0.1:"));
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    assert!(!pem.contains("PRIVATE KEY"));
+    // The client trusts only that certificate and checks the name 127.0.0.1.
+    let r = emu.create_user(V, &json!({"createTokenWithScopes": ["voip"]}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["identity"]["id"].as_str().unwrap().to_string();
+    assert_eq!(emu.delete(V, &id).status, 204);
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"GET /emulator/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    assert!(!out.starts_with(b"HTTP/1.1 200"));
+}
+
+fn with_fault(emu: &Emulator, fault: &str, request_id: Option<&str>) -> Response {
+    let mut extra = vec![("x-emulator-fault", fault)];
+    if let Some(id) = request_id {
+        extra.push(("x-ms-client-request-id", id));
+    }
+    emu.signed_with(
+        "POST",
+        &format!("/identities?api-version={V}"),
+        b"{}",
+        &extra,
+    )
+}
+
+#[test]
+fn faults_fail_once_per_request_id_so_retries_get_through() {
+    let emu = Emulator::start(&["--faults"]);
+    let r = with_fault(&emu, "503", Some("req-1"));
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(r.json()["error"]["code"], "ServiceUnavailable");
+    // The retry (same client request id) is served.
+    assert_eq!(with_fault(&emu, "503", Some("req-1")).status, 201);
+
+    let r = with_fault(&emu, "429;retry-after=3", Some("req-2"));
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("3"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        with_fault(&emu, "429;retry-after=3", Some("req-2")).status,
+        201
+    );
+
+    let r = with_fault(&emu, "500", Some("req-3"));
+    assert_eq!(r.status, 500);
+    assert!(r.body.is_empty());
+
+    for _ in 0..2 {
+        assert_eq!(
+            with_fault(&emu, "503;times=2;retry-after-ms=10", Some("req-4")).status,
+            503
+        );
+    }
+    assert_eq!(with_fault(&emu, "503;times=2", Some("req-4")).status, 201);
+
+    // Without a client request id, every request with the header fails.
+    assert_eq!(with_fault(&emu, "503", None).status, 503);
+    assert_eq!(with_fault(&emu, "503", None).status, 503);
+
+    let r = with_fault(&emu, "teapot", Some("req-5"));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "InvalidFaultHeader");
+}
+
+#[test]
+fn delay_and_drop_faults() {
+    let emu = Emulator::start(&["--faults"]);
+    let before = unix_now_ms();
+    let r = with_fault(&emu, "delay=1200", Some("slow-1"));
+    assert_eq!(r.status, 201);
+    assert!(unix_now_ms() - before >= 1200);
+
+    // drop: the connection closes without an answer.
+    let target = format!("/identities?api-version={V}");
+    let mut req = format!("POST {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nx-emulator-fault: drop\r\nx-ms-client-request-id: gone-1\r\n", emu.host());
+    for (k, v) in sign_headers(&emu.key, "POST", &emu.host(), &target, b"", unix_now()) {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("Content-Length: 0\r\n\r\n");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let read = s.read_to_end(&mut out);
+    assert!(
+        read.is_err() || out.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // The retry goes through.
+    assert_eq!(with_fault(&emu, "drop", Some("gone-1")).status, 201);
+}
+
+#[allow(clippy::disallowed_methods)]
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_fault_header_is_ignored_without_the_flag() {
+    let emu = Emulator::start(&[]);
+    assert_eq!(with_fault(&emu, "503", Some("x")).status, 201);
+    assert_eq!(with_fault(&emu, "drop", None).status, 201);
+}
+
+#[test]
+fn rate_limit_answers_429_past_1000_creates_in_30_seconds() {
+    let emu = Emulator::start(&["--rate-limit"]);
+    let id = emu.new_user();
+    for i in 1..1000 {
+        let r = if i % 2 == 0 {
+            emu.create_user(V, &json!({}))
+        } else {
+            emu.issue(V, &id, &json!({"scopes": ["chat"]}))
+        };
+        assert!(
+            r.status == 201 || r.status == 200,
+            "request {i}: {}",
+            r.text()
+        );
+    }
+    let r = emu.create_user(V, &json!({}));
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "TooManyRequests");
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry));
+    // Revoke and delete count against their own limit.
+    assert_eq!(emu.revoke(V, &id).status, 204);
+    // Without the flag there is no limit.
+    let free = Emulator::start(&[]);
+    for _ in 0..1100 {
+        assert_eq!(free.create_user(V, &json!({})).status, 201);
+    }
+}
+
+#[test]
+fn www_serves_the_demo_page_with_content_types() {
+    let dir = temp_dir("www");
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    let files: &[(&str, &[u8], &str)] = &[
+        (
+            "index.html",
+            b"<!doctype html><title>demo</title>",
+            "text/html; charset=utf-8",
+        ),
+        ("app.js", b"export {}", "text/javascript; charset=utf-8"),
+        (
+            "pkg/entry.mjs",
+            b"export {}",
+            "text/javascript; charset=utf-8",
+        ),
+        ("style.css", b"body{}", "text/css; charset=utf-8"),
+        ("pkg/x_bg.wasm", b"\0asm\x01\0\0\0", "application/wasm"),
+        ("logo.svg", b"<svg/>", "image/svg+xml"),
+        ("logo.png", b"\x89PNG", "image/png"),
+        ("data.json", b"{}", "application/json; charset=utf-8"),
+    ];
+    for (name, bytes, _) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    std::fs::write(dir.parent().unwrap().join("secret.txt"), b"outside").unwrap();
+    let emu = Emulator::start(&["--www", dir.to_str().unwrap()]);
+    for (name, bytes, ct) in files {
+        let r = emu.raw("GET", &format!("/{name}"), &[], b"");
+        assert_eq!(r.status, 200, "{name}");
+        assert_eq!(r.header("content-type"), Some(*ct), "{name}");
+        assert_eq!(&r.body[..], *bytes, "{name}");
+    }
+    let r = emu.raw("GET", "/", &[], b"");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("<title>demo</title>"));
+    let r = emu.raw("HEAD", "/app.js", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("9"));
+    assert!(r.body.is_empty());
+    for bad in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/pkg/..%2f..%2fsecret.txt",
+        "/missing.js",
+    ] {
+        let r = emu.raw("GET", bad, &[], b"");
+        assert_eq!(r.status, 404, "{bad}: {}", r.text());
+        assert!(!r.text().contains("outside"));
+    }
+    // The API and the emulator's pages still answer on the same origin.
+    assert_eq!(emu.raw("GET", "/emulator/config", &[], b"").status, 200);
+    emu.new_user();
+}
