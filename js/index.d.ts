@@ -162,7 +162,7 @@ export interface SignedFetchInit extends Omit<RequestInit, "body"> {
   abortSignal?: AbortSignal;
 }
 
-/** A fetch that signs and retries any ACS REST call; relative URLs resolve against the endpoint. */
+/** A fetch that signs and retries every ACS REST call; relative URLs resolve against the endpoint. */
 export declare function createSignedFetch(
   connectionString: string,
   options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,
