@@ -103,7 +103,8 @@ pub fn normalise_path_and_query(raw: &str) -> core::result::Result<String, &'sta
         out.push('/');
     }
     out.push_str(raw);
-    if out.ends_with('?') {
+    // Only a bare `?` (the query is empty) goes; a query may itself end with `?` (`?a=?`).
+    if out.find('?') == Some(out.len() - 1) {
         out.pop();
     }
     Ok(out)
@@ -409,4 +410,18 @@ fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_path_and_query;
+
+    #[test]
+    fn only_a_bare_question_mark_is_dropped() {
+        assert_eq!(normalise_path_and_query("/p?").unwrap(), "/p");
+        assert_eq!(normalise_path_and_query("?").unwrap(), "/");
+        assert_eq!(normalise_path_and_query("/p?a=?").unwrap(), "/p?a=?");
+        assert_eq!(normalise_path_and_query("/p??").unwrap(), "/p??");
+        assert_eq!(normalise_path_and_query("/p?a&b=c?").unwrap(), "/p?a&b=c?");
+    }
 }
