@@ -14,17 +14,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { createCommunicationAccessKeyCredentialPolicy } from "@azure/communication-common";
 import { AzureKeyCredential } from "@azure/core-auth";
 import { createPipelineRequest, createHttpHeaders } from "@azure/core-rest-pipeline";
 import { signRequest } from "acs-identity-edge";
+import { startEmulator } from "../support/emulator.mjs";
 
 const CASES = Number(process.env.ACS_DIFF_CASES || 2000);
 const SEED = Number(process.env.ACS_DIFF_SEED || 20240913);
-const root = fileURLToPath(new URL("../../", import.meta.url));
 
 // ---- seeded generator ----------------------------------------------------------------------------
 
@@ -353,35 +350,12 @@ test("the frozen clock is restored and the reference agrees with the shared vect
 
 let emulator;
 
-function startEmulator() {
-  const bin = `${root}target/release/acs-emulator`;
-  if (!existsSync(bin)) {
-    const b = spawnSync("cargo", ["build", "--release", "-p", "acs-emulator"], { cwd: root, stdio: "inherit" });
-    if (b.status !== 0) throw new Error("cannot build the emulator");
-  }
-  const child = spawn(bin, ["--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${out}`)), 15_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (\S+); connection string: (\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], connectionString: m[2], key: m[2].match(/accesskey=([^;]+)/i)[1] });
-      }
-    });
-    child.stderr.resume();
-    child.on("exit", (code) => reject(new Error(`the emulator exited (${code}): ${out}`)));
-  });
-}
-
 before(async () => {
   emulator = await startEmulator();
 });
 
-after(() => {
-  if (emulator) emulator.child.kill("SIGKILL");
+after(async () => {
+  if (emulator) await emulator.stop();
 });
 
 /** Whether the emulator can decode every path segment (percent escapes must spell UTF-8); it answers 404
@@ -411,7 +385,7 @@ function onEmulator(c) {
   const path = `/identities/x${u.pathname}`;
   const method = ["GET", "DELETE"].includes(c.method.toUpperCase()) ? c.method.toUpperCase() : "POST";
   const body = method === "POST" ? c.body : undefined;
-  return { ...c, method, body, raw: `${emulator.url}${path}${u.search}`, key: emulator.key, unix: Math.floor(RealDate.now() / 1000) };
+  return { ...c, method, body, raw: `${emulator.url}${path}${u.search}`, key: emulator.accessKey, unix: Math.floor(RealDate.now() / 1000) };
 }
 
 async function send(c, headers) {
