@@ -165,7 +165,7 @@ fn rate_limit_answers_429_past_1000_creates_in_30_seconds() {
 #[test]
 fn www_serves_the_demo_page_with_content_types() {
     let dir = temp_dir("www");
-    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::create_dir_all(dir.join("www/pkg")).unwrap();
     let files: &[(&str, &[u8], &str)] = &[
         (
             "index.html",
@@ -185,10 +185,12 @@ fn www_serves_the_demo_page_with_content_types() {
         ("data.json", b"{}", "application/json; charset=utf-8"),
     ];
     for (name, bytes, _) in files {
-        std::fs::write(dir.join(name), bytes).unwrap();
+        std::fs::write(dir.join("www").join(name), bytes).unwrap();
     }
-    std::fs::write(dir.parent().unwrap().join("secret.txt"), b"outside").unwrap();
-    let emu = Emulator::start(&["--www", dir.to_str().unwrap()]);
+    // A file next to the served directory, which must stay out of reach.
+    let www = dir.join("www");
+    std::fs::write(dir.join("secret.txt"), b"outside").unwrap();
+    let emu = Emulator::start(&["--www", www.to_str().unwrap()]);
     for (name, bytes, ct) in files {
         let r = emu.raw("GET", &format!("/{name}"), &[], b"");
         assert_eq!(r.status, 200, "{name}");

@@ -42,12 +42,27 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// A directory of its own under the system temp dir.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A directory of its own under the system temp dir, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("acs-emulator-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// A running emulator, killed when dropped.
