@@ -477,5 +477,6 @@ mod tests {
         drop(s);
         let other = Store::open(&path, "ac5e0000-0000-4000-8000-000000000002");
         assert!(other.err().unwrap().contains("--resource-id"));
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }
