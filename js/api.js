@@ -263,13 +263,15 @@ export function createSignedFetch(connectionString, options = {}) {
       throw invalidArgument("body", "body must be a string, Uint8Array or ArrayBuffer (it is hashed before sending)");
     }
     const bytes = bodyBytes(body);
+    // One request id for every attempt, as the SDKs do, so the service (and its logs) see one request.
+    const requestId = randomUuid();
     const outcome = await runWithRetries(settings, async (signal) => {
       const signed = call(() => wasm.signRequestRaw(String(connectionString), method, url.href, bytes, Math.floor(Date.now() / 1000)));
       const headers = new Headers(init.headers || {});
       headers.set("x-ms-date", signed["x-ms-date"]);
       headers.set("x-ms-content-sha256", signed["x-ms-content-sha256"]);
       headers.set("authorization", signed.authorization);
-      if (!headers.has("x-ms-client-request-id")) headers.set("x-ms-client-request-id", randomUuid());
+      if (!headers.has("x-ms-client-request-id")) headers.set("x-ms-client-request-id", requestId);
       const response = await settings.fetchImpl(url.href, { ...init, method, headers, body: bytes.length ? bytes : undefined, signal });
       return { status: response.status, headers: [...response.headers], response };
     }, init.abortSignal ? { abortSignal: init.abortSignal } : init.signal ? { abortSignal: init.signal } : {});
