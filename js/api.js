@@ -132,8 +132,10 @@ async function runWithRetries(settings, attempt, options) {
 
 function resolveSettings(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  const fetchImpl = options.fetch || globalThis.fetch;
-  if (typeof fetchImpl !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  const chosenFetch = options.fetch || globalThis.fetch;
+  if (typeof chosenFetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  // Called as a plain function: workerd throws "Illegal invocation" when fetch gets another `this`.
+  const fetchImpl = (input, init) => chosenFetch(input, init);
   const retry = { ...DEFAULT_RETRY, ...(options.retry || {}) };
   for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
     if (!Number.isFinite(retry[key]) || retry[key] < 0) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
