@@ -100,6 +100,15 @@ export const cases = [
     },
   },
   {
+    name: "the global fetch passed as options.fetch works (no this-binding trap)",
+    async run(subject) {
+      const user = await client(subject, { fetch: globalThis.fetch }).createUser();
+      expect.match(user.communicationUserId, USER_ID, "client");
+      const signedFetch = subject.pkg.createSignedFetch(subject.connectionString, { fetch: globalThis.fetch });
+      expect.equal((await signedFetch("/identities?api-version=2023-10-01", { method: "POST" })).status, 201, "signed fetch");
+    },
+  },
+  {
     name: "createUserAndToken issues a token with the scopes and lifetime asked for",
     async run(subject) {
       const before = Date.now();
