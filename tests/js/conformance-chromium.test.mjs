@@ -1,0 +1,67 @@
+// The conformance suite in headless Chromium (Playwright), against the emulator with faults on. The
+// emulator also serves the page (--www), so the page and the API share one origin as in the demo.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { cases } from "./conformance/cases.mjs";
+import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
+
+export const chromiumArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+];
+
+const page = `<!doctype html>
+<meta charset="utf-8">
+<title>conformance</title>
+<script type="importmap">{ "imports": { "acs-identity-edge": "./pkg/browser.js" } }</script>
+<script type="module" src="./conformance/browser-runner.mjs"></script>
+`;
+
+describe("conformance: chromium", () => {
+  let emulator;
+  let browser;
+  let tab;
+  let dir;
+  const pageErrors = [];
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "acs-conformance-chromium-"));
+    cpSync(join(repoRoot, "dist"), join(dir, "pkg"), { recursive: true });
+    mkdirSync(join(dir, "conformance"));
+    for (const file of ["cases.mjs", "expect.mjs", "browser-runner.mjs"]) {
+      cpSync(fileURLToPath(new URL(`./conformance/${file}`, import.meta.url)), join(dir, "conformance", file));
+    }
+    writeFileSync(join(dir, "index.html"), page);
+    emulator = await startEmulator(["--faults", "--www", dir]);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+    tab = await browser.newPage();
+    tab.on("pageerror", (e) => pageErrors.push(e.message));
+    await tab.goto(`${emulator.url}/index.html`);
+    await tab.waitForFunction(() => document.title === "conformance ready" || undefined, null, { timeout: 15_000 }).catch((e) => {
+      throw new Error(`the page did not load the suite: ${pageErrors.join("; ") || e.message}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs the same case list as Node", async () => {
+    assert.deepEqual(await tab.evaluate(() => globalThis.conformance.names), cases.map((c) => c.name));
+  });
+  cases.forEach((testCase, index) => {
+    it(testCase.name, { timeout: 30_000 }, async () => {
+      const result = await tab.evaluate((i) => globalThis.conformance.run(i), index);
+      assert.equal(result.name, testCase.name);
+      assert.ok(result.ok, result.error);
+    });
+  });
+  it("raised no uncaught error in the page", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
