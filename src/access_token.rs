@@ -26,7 +26,7 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::JsonBody;
+use crate::json::{JsonBody, Value};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
@@ -57,19 +57,26 @@ pub struct AccessTokenClaims {
     pub resource_id: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The claims this library reads, as the token has them.
 struct RawClaims {
-    #[serde(default)]
     skypeid: Option<String>,
-    #[serde(default)]
     acs_scope: Option<String>,
-    #[serde(default)]
     exp: Option<f64>,
-    #[serde(default)]
     iat: Option<f64>,
-    #[serde(default)]
     resource_id: Option<String>,
+}
+
+fn read_claims(v: &Value) -> Option<RawClaims> {
+    if !v.is_object() {
+        return None;
+    }
+    Some(RawClaims {
+        skypeid: v.opt_str("skypeid").ok()?,
+        acs_scope: v.opt_str("acsScope").ok()?,
+        exp: v.opt_f64("exp").ok()?,
+        iat: v.opt_f64("iat").ok()?,
+        resource_id: v.opt_str("resourceId").ok()?,
+    })
 }
 
 fn invalid(message: &'static str) -> Error {
@@ -116,8 +123,10 @@ fn seconds(value: f64) -> Option<i64> {
 
 /// Reads the claims of a payload already decoded as JSON. `exp` is required; the other claims are optional.
 pub fn claims_from_payload<B: JsonBody + ?Sized>(payload: &B) -> Result<AccessTokenClaims> {
-    let raw: RawClaims = payload
-        .decode()
+    let raw = payload
+        .value()
+        .as_ref()
+        .and_then(read_claims)
         .ok_or_else(|| invalid("the access token payload is not a JSON object of claims"))?;
     let exp = raw
         .exp

@@ -3,7 +3,7 @@
 use super::{header, Response};
 use crate::date;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::json::JsonBody;
+use crate::json::{JsonBody, Value};
 
 /// A Communication Services user. Deserialises from the service's identity object (`{"id", "customId",
 /// "lastTokenIssuedAt"}`) and serialises in the JS SDK's shape (`{"communicationUserId", ...}`).
@@ -64,38 +64,58 @@ pub struct UserAndToken {
     pub token: AccessToken,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `{"token","expiresOn"}` as the service sends it.
 struct WireToken {
     token: String,
     expires_on: String,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+fn read_token(v: &Value) -> Option<WireToken> {
+    Some(WireToken {
+        token: v.str("token")?,
+        expires_on: v.str("expiresOn")?,
+    })
+}
+
+/// The service's identity object, `{"id","customId"?,"lastTokenIssuedAt"?}`.
+fn read_user(v: &Value) -> Option<CommunicationUser> {
+    Some(CommunicationUser {
+        id: v.str("id")?,
+        custom_id: v.opt_str("customId").ok()?,
+        last_token_issued_at: v.opt_str("lastTokenIssuedAt").ok()?,
+    })
+}
+
+/// The answer to creating a user: `{"identity"?, "id"?, "accessToken"?}`.
 struct WireCreateUser {
-    #[serde(default)]
     identity: Option<CommunicationUser>,
     /// The 2020 preview api answered `{"id": ...}` without the `identity` envelope.
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     access_token: Option<WireToken>,
 }
 
-#[derive(serde::Deserialize)]
-struct WireErrorEnvelope {
-    error: WireError,
+fn read_create_user(v: &Value) -> Option<WireCreateUser> {
+    if !v.is_object() {
+        return None;
+    }
+    Some(WireCreateUser {
+        identity: v.opt("identity", read_user).ok()?,
+        id: v.opt_str("id").ok()?,
+        access_token: v.opt("accessToken", read_token).ok()?,
+    })
 }
 
-#[derive(serde::Deserialize)]
-struct WireError {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    target: Option<String>,
+/// `{"error":{"code"?,"message"?,"target"?}}`: the service's error code, message and target.
+fn read_error(v: &Value) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    let e = v.get("error")?;
+    if !e.is_object() {
+        return None;
+    }
+    Some((
+        e.opt_str("code").ok()?,
+        e.opt_str("message").ok()?,
+        e.opt_str("target").ok()?,
+    ))
 }
 
 fn invalid_response(message: &'static str) -> Error {
@@ -117,12 +137,9 @@ pub fn service_error<B: JsonBody + ?Sized>(
     let wire = if body.is_empty() {
         None
     } else {
-        body.decode::<WireErrorEnvelope>().map(|e| e.error)
+        body.value().as_ref().and_then(read_error)
     };
-    let (code, message, target) = match wire {
-        Some(e) => (e.code, e.message, e.target),
-        None => (None, None, None),
-    };
+    let (code, message, target) = wire.unwrap_or((None, None, None));
     Error::service(ServiceError {
         status,
         code,
@@ -145,13 +162,15 @@ fn check_status<B: JsonBody>(response: &Response<B>) -> Result<()> {
     }
 }
 
-fn decode_body<T: serde::de::DeserializeOwned, B: JsonBody>(response: &Response<B>) -> Result<T> {
+fn decode_body<T, B: JsonBody>(response: &Response<B>, read: fn(&Value) -> Option<T>) -> Result<T> {
     if response.body.is_empty() {
         return Err(invalid_response("the service answered with an empty body"));
     }
     response
         .body
-        .decode()
+        .value()
+        .as_ref()
+        .and_then(read)
         .ok_or_else(|| invalid_response("the service's answer does not have the expected shape"))
 }
 
@@ -195,7 +214,7 @@ pub fn parse_create_user_response<B: JsonBody>(
     response: &Response<B>,
 ) -> Result<CommunicationUser> {
     check_status(response)?;
-    created_user(decode_body(response)?).map(|(u, _)| u)
+    created_user(decode_body(response, read_create_user)?).map(|(u, _)| u)
 }
 
 /// Parses the answer to [`create_user_and_token_request`](super::create_user_and_token_request):
@@ -204,7 +223,7 @@ pub fn parse_create_user_and_token_response<B: JsonBody>(
     response: &Response<B>,
 ) -> Result<UserAndToken> {
     check_status(response)?;
-    let (user, token) = created_user(decode_body(response)?)?;
+    let (user, token) = created_user(decode_body(response, read_create_user)?)?;
     let token =
         token.ok_or_else(|| invalid_response("the service's answer has no access token"))?;
     Ok(UserAndToken {
@@ -217,7 +236,7 @@ pub fn parse_create_user_and_token_response<B: JsonBody>(
 /// [`get_token_for_teams_user_request`](super::get_token_for_teams_user_request): `200 {"token","expiresOn"}`.
 pub fn parse_token_response<B: JsonBody>(response: &Response<B>) -> Result<AccessToken> {
     check_status(response)?;
-    access_token(decode_body(response)?)
+    access_token(decode_body(response, read_token)?)
 }
 
 /// Parses an answer without content, of [`revoke_tokens_request`](super::revoke_tokens_request) and
@@ -230,5 +249,5 @@ pub fn parse_empty_response<B: JsonBody>(response: &Response<B>) -> Result<()> {
 /// "lastTokenIssuedAt"?}` (no `identity` envelope).
 pub fn parse_get_user_response<B: JsonBody>(response: &Response<B>) -> Result<CommunicationUser> {
     check_status(response)?;
-    user(decode_body(response)?)
+    user(decode_body(response, read_user)?)
 }

@@ -1,7 +1,7 @@
 //! Identifiers and access tokens for JS, in the shapes of `@azure/communication-common`.
 
 use super::convert::{error_to_js, get, get_string, set, set_opt};
-use super::de::JsBody;
+use super::json::JsBody;
 use crate::access_token;
 use crate::identifier::{Cloud, CommunicationIdentifier};
 use js_sys::{Array, Object};

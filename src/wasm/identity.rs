@@ -3,7 +3,7 @@
 //! the package's JS sends with the global `fetch`, sleeps and aborts.
 
 use super::convert::{error_to_js, get, get_string, set, set_opt};
-use super::de::JsBody;
+use super::json::JsBody;
 use crate::connection_string::{ConnectionString, Scheme};
 use crate::error::{Error, ErrorKind};
 use crate::operations::{self as ops, header, Request, Response};

@@ -3,9 +3,9 @@
 //! JS entry turns them into `AcsError` instances.
 
 mod convert;
-mod de;
 mod identifier;
 mod identity;
+mod json;
 
 use crate::connection_string::ConnectionString;
 use crate::signing;
