@@ -131,6 +131,18 @@ async function run(name, action) {
   }
 }
 
+/** A new user starts the walk again: steps 3 to 6 forget what they showed for the previous one. */
+function resetLaterSteps() {
+  state.token = null;
+  state.expiresOn = null;
+  for (const name of ["issue", "check", "revoke", "delete"]) {
+    setPill(name, "idle", "Not run");
+    clearError(name);
+    step(name).querySelector(".exchange").hidden = true;
+  }
+  for (const id of ["token-result", "check-verdict", "revoke-note", "delete-note"]) byId(id).hidden = true;
+}
+
 // ---- step 1: connect -------------------------------------------------------------------------------------
 
 function connect() {
@@ -193,7 +205,7 @@ function createUser() {
   return run("create", async () => {
     const user = await requireClient().createUser();
     state.user = user;
-    state.token = null;
+    resetLaterSteps();
     byId("user-id").textContent = user.communicationUserId;
     step("create").querySelector(".facts").hidden = false;
     return ["ok", "Created"];

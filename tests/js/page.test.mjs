@@ -206,6 +206,11 @@ describe("demo page", { timeout: 240_000 }, () => {
     await pill("create", "Created");
     assert.equal(await page.locator("#step-create .error").isHidden(), true);
     assert.notEqual(await textOf("#user-id"), firstUser);
+    // A new user starts the walk again: the later steps forget the deleted user's results.
+    await pill("issue", "Not run");
+    await pill("delete", "Not run");
+    assert.equal(await page.locator("#token-result").isHidden(), true);
+    assert.equal(await page.locator("#check-verdict").isHidden(), true);
   });
 
   it("says 'network down' when the endpoint cannot be reached", STEP, async () => {
