@@ -573,3 +573,38 @@ describe("retries through --faults", () => {
     await assert.rejects(slow.identity.createUser({ abortSignal: AbortSignal.timeout(200) }), (e) => e.name === "AbortError");
   });
 });
+
+describe("rate limits (--rate-limit)", () => {
+  test("past 1000 creates and issues in 30 s the SDK gets 429 with Retry-After; other operations go on", async () => {
+    const limited = await startEmulator({ rateLimit: true });
+    try {
+      const identity = new CommunicationIdentityClient(limited.connectionString, {
+        allowInsecureConnection: true,
+        retryOptions: { maxRetries: 0 },
+      });
+      const user = await identity.createUser();
+      let done = 1;
+      const worker = async () => {
+        while (done < 1000) {
+          done += 1;
+          await (done % 2 ? identity.createUser() : identity.getToken(user, ["chat"]));
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      const seen = [];
+      const error = await rejectsWith(identity.getToken(user, ["voip"], { onResponse: (raw) => seen.push(raw) }), {
+        statusCode: 429,
+        code: "TooManyRequests",
+      });
+      assert.ok(error);
+      const retryAfter = Number(seen[0].headers.get("retry-after"));
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 30, `Retry-After: ${retryAfter}`);
+      await rejectsWith(identity.createUser(), { statusCode: 429, code: "TooManyRequests" });
+      // Revoke and delete count against their own limit.
+      await identity.revokeTokens(user);
+      await identity.deleteUser(user);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
