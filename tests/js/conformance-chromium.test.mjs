@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { cases } from "./conformance/cases.mjs";
+import { tally } from "./conformance/tally.mjs";
 import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
 
-export const chromiumArgs = [
+const chromiumArgs = [
   "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ];
@@ -23,6 +24,7 @@ const page = `<!doctype html>
 `;
 
 describe("conformance: chromium", () => {
+  const results = tally("chromium");
   let emulator;
   let browser;
   let tab;
@@ -46,6 +48,7 @@ describe("conformance: chromium", () => {
     });
   });
   after(async () => {
+    results.report();
     await browser?.close();
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -55,11 +58,11 @@ describe("conformance: chromium", () => {
     assert.deepEqual(await tab.evaluate(() => globalThis.conformance.names), cases.map((c) => c.name));
   });
   cases.forEach((testCase, index) => {
-    it(testCase.name, { timeout: 30_000 }, async () => {
+    it(testCase.name, { timeout: 30_000 }, () => results.track(async () => {
       const result = await tab.evaluate((i) => globalThis.conformance.run(i), index);
       assert.equal(result.name, testCase.name);
       assert.ok(result.ok, result.error);
-    });
+    }));
   });
   it("raised no uncaught error in the page", () => {
     assert.deepEqual(pageErrors, []);

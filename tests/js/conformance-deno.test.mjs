@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cases } from "./conformance/cases.mjs";
+import { tally } from "./conformance/tally.mjs";
 import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
 
 /** The Deno binary from the npm package (its postinstall would put it there; resolve it ourselves). */
@@ -51,6 +52,7 @@ function runDeno(connectionString, denoDir) {
 }
 
 describe("conformance: deno", () => {
+  const results = tally("deno");
   let emulator;
   let denoDir;
   let run;
@@ -60,6 +62,7 @@ describe("conformance: deno", () => {
     run = await runDeno(emulator.connectionString, denoDir);
   });
   after(async () => {
+    results.report();
     await emulator?.stop();
     if (denoDir) rmSync(denoDir, { recursive: true, force: true });
   });
@@ -69,11 +72,11 @@ describe("conformance: deno", () => {
     assert.equal(run.code, 0, run.stderr);
   });
   cases.forEach((testCase, index) => {
-    it(testCase.name, () => {
+    it(testCase.name, () => results.track(() => {
       const result = run.results[index];
       assert.ok(result, `Deno reported no result for this case: ${run.stderr}`);
       assert.equal(result.name, testCase.name);
       assert.ok(result.ok, result.error);
-    });
+    }));
   });
 });

@@ -4,16 +4,21 @@ import { describe, it, before, after } from "node:test";
 import * as pkg from "acs-identity-edge";
 import { cases } from "./conformance/cases.mjs";
 import { startEmulator } from "./conformance/emulator-process.mjs";
+import { tally } from "./conformance/tally.mjs";
 
 describe("conformance: node", () => {
+  const results = tally("node");
   let emulator;
   before(async () => {
     emulator = await startEmulator(["--faults"]);
   });
   after(async () => {
+    results.report();
     await emulator?.stop();
   });
   for (const testCase of cases) {
-    it(testCase.name, { timeout: 30_000 }, () => testCase.run({ pkg, connectionString: emulator.connectionString, runtime: "node" }));
+    it(testCase.name, { timeout: 30_000 }, () =>
+      results.track(() => testCase.run({ pkg, connectionString: emulator.connectionString, runtime: "node" })),
+    );
   }
 });

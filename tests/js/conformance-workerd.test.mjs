@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { cases } from "./conformance/cases.mjs";
+import { tally } from "./conformance/tally.mjs";
 import { startEmulator } from "./conformance/emulator-process.mjs";
 import { bundleWorker, workerModulesRules } from "./conformance/worker-bundle.mjs";
 
 describe("conformance: workerd", () => {
+  const results = tally("workerd");
   let emulator;
   let mf;
   let dir;
@@ -30,6 +32,7 @@ describe("conformance: workerd", () => {
     await mf.ready;
   });
   after(async () => {
+    results.report();
     await mf?.dispose();
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -40,11 +43,11 @@ describe("conformance: workerd", () => {
     assert.deepEqual(await response.json(), cases.map((c) => c.name));
   });
   cases.forEach((testCase, index) => {
-    it(testCase.name, { timeout: 30_000 }, async () => {
+    it(testCase.name, { timeout: 30_000 }, () => results.track(async () => {
       const response = await mf.dispatchFetch(`http://worker/run?case=${index}`);
       const result = await response.json();
       assert.equal(result.name, testCase.name);
       assert.ok(result.ok, result.error);
-    });
+    }));
   });
 });
