@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { cases } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
-import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
+import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
 const chromiumArgs = [
   "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -38,7 +38,7 @@ describe("conformance: chromium", () => {
       cpSync(fileURLToPath(new URL(`./conformance/${file}`, import.meta.url)), join(dir, "conformance", file));
     }
     writeFileSync(join(dir, "index.html"), page);
-    emulator = await startEmulator(["--faults", "--www", dir]);
+    emulator = await startEmulator({ faults: true, www: dir });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
     tab = await browser.newPage();
     tab.on("pageerror", (e) => pageErrors.push(e.message));

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cases } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
-import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
+import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
 /** The Deno binary from the npm package (its postinstall would put it there; resolve it ourselves). */
 function denoBinary() {
@@ -57,7 +57,7 @@ describe("conformance: deno", () => {
   let denoDir;
   let run;
   before(async () => {
-    emulator = await startEmulator(["--faults"]);
+    emulator = await startEmulator({ faults: true });
     denoDir = mkdtempSync(join(tmpdir(), "acs-conformance-deno-"));
     run = await runDeno(emulator.connectionString, denoDir);
   });

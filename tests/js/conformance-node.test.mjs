@@ -3,14 +3,14 @@
 import { describe, it, before, after } from "node:test";
 import * as pkg from "acs-identity-edge";
 import { cases } from "./conformance/cases.mjs";
-import { startEmulator } from "./conformance/emulator-process.mjs";
+import { startEmulator } from "../support/emulator.mjs";
 import { tally } from "./conformance/tally.mjs";
 
 describe("conformance: node", () => {
   const results = tally("node");
   let emulator;
   before(async () => {
-    emulator = await startEmulator(["--faults"]);
+    emulator = await startEmulator({ faults: true });
   });
   after(async () => {
     results.report();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { cases } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
-import { startEmulator } from "./conformance/emulator-process.mjs";
+import { startEmulator } from "../support/emulator.mjs";
 import { bundleWorker, workerModulesRules } from "./conformance/worker-bundle.mjs";
 
 describe("conformance: workerd", () => {
@@ -18,7 +18,7 @@ describe("conformance: workerd", () => {
   let mf;
   let dir;
   before(async () => {
-    emulator = await startEmulator(["--faults"]);
+    emulator = await startEmulator({ faults: true });
     dir = mkdtempSync(join(tmpdir(), "acs-conformance-workerd-"));
     const scriptPath = await bundleWorker(fileURLToPath(new URL("./conformance/workerd-worker.mjs", import.meta.url)), dir);
     mf = new Miniflare({

@@ -12,7 +12,7 @@ import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
-import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
+import { startEmulator, repoRoot } from "../support/emulator.mjs";
 import { bundleWorker, workerModulesRules } from "./conformance/worker-bundle.mjs";
 
 const chromiumArgs = [
@@ -76,7 +76,7 @@ describe("the packed package", () => {
     execFileSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "outside-app", private: true, type: "module", dependencies: { "acs-identity-edge": `file:${tarball}` } }));
     mkdirSync(join(app, "public"));
-    emulator = await startEmulator(["--www", join(app, "public")]);
+    emulator = await startEmulator({ www: join(app, "public") });
   });
   after(async () => {
     await browser?.close();

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { decodeAccessToken } from "acs-identity-edge";
-import { startEmulator, repoRoot } from "./conformance/emulator-process.mjs";
+import { startEmulator, repoRoot } from "../support/emulator.mjs";
 import { bundleWorker, workerModulesRules } from "./conformance/worker-bundle.mjs";
 import { signSessionToken } from "../../examples/cloudflare-worker/src/session.js";
 
