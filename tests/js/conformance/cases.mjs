@@ -503,6 +503,41 @@ export const cases = [
     },
   },
   {
+    name: "CommunicationTokenCredential refreshes ahead of time when asked, and hands its refresher the abort signal",
+    async run(subject) {
+      const c = client(subject);
+      const user = await c.createUser();
+      const soon = jwt({ skypeid: user.communicationUserId.slice(2), scp: 1792, exp: nowSeconds() + 5 * 60, acsScope: "voip" });
+      let refreshes = 0;
+      const proactive = new subject.pkg.CommunicationTokenCredential({
+        token: soon,
+        refreshProactively: true,
+        tokenRefresher: async () => {
+          refreshes++;
+          return (await c.getToken(user, ["voip"])).token;
+        },
+      });
+      for (let i = 0; i < 100 && refreshes === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect.equal(refreshes, 1, "refreshed without a getToken call");
+      const { token } = await proactive.getToken();
+      expect.notEqual(token, soon, "the proactively refreshed token is served");
+      expect.equal(refreshes, 1, "and not refreshed again");
+      proactive.dispose();
+
+      const controller = new AbortController();
+      let seen;
+      const credential = new subject.pkg.CommunicationTokenCredential({
+        tokenRefresher: async (abortSignal) => {
+          seen = abortSignal;
+          return (await c.getToken(user, ["voip"], { abortSignal })).token;
+        },
+      });
+      await credential.getToken({ abortSignal: controller.signal });
+      expect.equal(seen, controller.signal, "the caller's signal reaches the refresher");
+      credential.dispose();
+    },
+  },
+  {
     name: "signRequest signs what the service verifies; a changed body or path is refused",
     async run(subject) {
       const endpoint = endpointOf(subject);
