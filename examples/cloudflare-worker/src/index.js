@@ -19,7 +19,7 @@ export { AppUser } from "./app-user.js";
  * (see session.js); replace the body with your own check (your identity provider's JWT, a session
  * cookie, Cloudflare Access) and keep the contract.
  */
-export async function authenticate(request, env) {
+async function authenticate(request, env) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") || "");
   if (!m) return null;
   const session = await verifySessionToken(m[1], env.SESSION_SECRET);
