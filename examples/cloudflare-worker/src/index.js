@@ -100,7 +100,7 @@ export default {
       }
       return withHeaders(await handler({ request, env, config, appUserId }), cors);
     } catch (e) {
-      // Nothing about the failure (it could name a secret's shape) reaches the caller; the log has it.
+      // Nothing about the failure reaches the caller; the log gets its name and code only.
       console.error("token service failure", e && e.name, e && e.code);
       return withHeaders(errorResponse(500, "internal", "the token service failed"), cors);
     }
