@@ -25,8 +25,8 @@ pub trait JsonBody {
     }
 }
 
-/// How deep a [`Value`] may nest. The service's answers are two levels deep; a deeper body is not one of
-/// them, and the limit keeps a hostile body from exhausting the stack.
+/// How deep a [`Value`] nests: arrays and objects deeper than this read as [`Value::Null`]. The service's
+/// answers are two levels deep; the limit keeps a hostile body from exhausting the stack.
 pub const MAX_DEPTH: usize = 32;
 
 /// A parsed JSON value. Numbers are `f64` (as in JS); object members keep their order.
@@ -171,7 +171,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let depth = self.nested::<A::Error>()?;
+        if self.depth >= MAX_DEPTH {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            return Ok(Value::Null);
+        }
+        let depth = self.depth + 1;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(ValueVisitor { depth })? {
             items.push(item);
@@ -180,7 +184,14 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let depth = self.nested::<A::Error>()?;
+        if self.depth >= MAX_DEPTH {
+            while map
+                .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(Value::Null);
+        }
+        let depth = self.depth + 1;
         let mut members: Vec<(String, Value)> = Vec::new();
         while let Some(name) = map.next_key::<String>()? {
             let value = map.next_value_seed(ValueVisitor { depth })?;
@@ -189,15 +200,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
             members.push((name, value));
         }
         Ok(Value::Object(members))
-    }
-}
-
-impl ValueVisitor {
-    fn nested<E: de::Error>(&self) -> Result<usize, E> {
-        if self.depth >= MAX_DEPTH {
-            return Err(E::custom("JSON nested too deeply"));
-        }
-        Ok(self.depth + 1)
     }
 }
 
@@ -362,6 +364,27 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `n` in decimal, as JSON and `JSON.stringify` write integers.
+pub fn write_integer(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = n.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
+    }
+}
+
 /// Writes one compact JSON object, member by member, in the order the members are added.
 ///
 /// ```
@@ -407,21 +430,24 @@ impl ObjectWriter {
 
     /// Adds `"key":n`.
     pub fn integer(&mut self, key: &str, value: u32) {
+        self.number(key, i64::from(value));
+    }
+
+    /// Adds `"key":n` for any `i64` (unix milliseconds, for instance).
+    pub fn number(&mut self, key: &str, value: i64) {
         self.key(key);
-        let mut digits = [0u8; 10];
-        let mut n = value;
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for d in &digits[i..] {
-            self.out.push(char::from(*d));
-        }
+        write_integer(&mut self.out, value);
+    }
+
+    /// Adds `"key":true` or `"key":false`.
+    pub fn boolean(&mut self, key: &str, value: bool) {
+        self.raw(key, if value { "true" } else { "false" });
+    }
+
+    /// Adds `"key":` followed by `json`, which must be JSON text (a finished [`ObjectWriter`], say).
+    pub fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
     }
 
     /// Adds `"key":["a","b",...]`.
@@ -511,10 +537,24 @@ mod tests {
     }
 
     #[test]
-    fn nesting_deeper_than_the_limit_is_not_a_value() {
+    fn nesting_deeper_than_the_limit_reads_as_null() {
         let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
-        assert!(JsonBody::value(nested(MAX_DEPTH).as_str()).is_some());
-        assert!(JsonBody::value(nested(MAX_DEPTH + 1).as_str()).is_none());
+        let innermost = |mut v: Value| {
+            while let Value::Array(mut items) = v {
+                v = items.pop().unwrap();
+            }
+            v
+        };
+        let v = JsonBody::value(nested(MAX_DEPTH).as_str()).unwrap();
+        assert_eq!(v.depth(), MAX_DEPTH);
+        assert_eq!(innermost(v), Value::Number(1.0));
+        let v = JsonBody::value(nested(MAX_DEPTH + 1).as_str()).unwrap();
+        assert_eq!(v.depth(), MAX_DEPTH);
+        assert_eq!(innermost(v), Value::Null);
+        let v = JsonBody::value(
+            r#"{"a":"x","deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+        );
+        assert_eq!(v.unwrap().str("a").as_deref(), Some("x"));
     }
 
     #[test]
@@ -560,6 +600,17 @@ mod tests {
         w.integer("n", 0);
         w.integer("m", u32::MAX);
         w.string_array::<&str>("e", &[]);
-        assert_eq!(w.finish(), r#"{"n":0,"m":4294967295,"e":[]}"#);
+        w.number("min", i64::MIN);
+        w.number("max", i64::MAX);
+        w.number("neg", -7);
+        w.boolean("t", true);
+        w.boolean("f", false);
+        let mut inner = ObjectWriter::new();
+        inner.string("k", "v");
+        w.raw("o", &inner.finish());
+        assert_eq!(
+            w.finish(),
+            r#"{"n":0,"m":4294967295,"e":[],"min":-9223372036854775808,"max":9223372036854775807,"neg":-7,"t":true,"f":false,"o":{"k":"v"}}"#
+        );
     }
 }
