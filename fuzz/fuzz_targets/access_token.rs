@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
             if let Some(id) = &claims.user_id {
                 assert!(id.starts_with("8:") && id.len() > 2);
             }
-            assert!(claims.scopes.iter().all(|s| !s.is_empty() && !s.contains(',')));
+            assert!(claims
+                .scopes
+                .iter()
+                .all(|s| !s.is_empty() && !s.contains(',')));
             assert!(access_token::payload_bytes(token).is_ok());
         }
         Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidToken),

@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(id.raw_id(), raw);
         let _ = id.kind();
         let model = serde_json::to_string(&id).expect("an identifier serialises");
-        let back: CommunicationIdentifier = serde_json::from_str(&model).expect("its model reads back");
+        let back: CommunicationIdentifier =
+            serde_json::from_str(&model).expect("its model reads back");
         assert_eq!(back, id, "model {model}");
     }
     if let Ok(id) = serde_json::from_slice::<CommunicationIdentifier>(data) {

@@ -16,8 +16,15 @@ fn depth(v: &Value) -> usize {
 fuzz_target!(|data: &[u8]| {
     if let Some(v) = data.value() {
         assert!(depth(&v) <= json::MAX_DEPTH + 1, "depth {}", depth(&v));
-        let _ = v.clone().decode::<acs_identity_edge::identifier::CommunicationIdentifier>();
-        let _ = (v.get("identity"), v.str("token"), v.opt_str("id"), v.opt_f64("exp"));
+        let _ = v
+            .clone()
+            .decode::<acs_identity_edge::identifier::CommunicationIdentifier>();
+        let _ = (
+            v.get("identity"),
+            v.str("token"),
+            v.opt_str("id"),
+            v.opt_f64("exp"),
+        );
     }
     let _ = JsonBody::is_empty(data);
     if let Ok(s) = std::str::from_utf8(data) {
@@ -32,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
         w.number("n", -(data.len() as i64));
         w.boolean("b", data.len() % 2 == 0);
         let text = w.finish();
-        let parsed: serde_json::Value = serde_json::from_str(&text).expect("ObjectWriter writes JSON");
+        let parsed: serde_json::Value =
+            serde_json::from_str(&text).expect("ObjectWriter writes JSON");
         assert_eq!(parsed["scopes"][1].as_str(), Some(s));
     }
     if data.len() >= 8 {

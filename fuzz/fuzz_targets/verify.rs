@@ -24,12 +24,16 @@ fn raw_mode(data: &[u8]) {
     else {
         return;
     };
-    let key = AccessKey::from_base64(key).unwrap_or_else(|_| AccessKey::from_bytes(key.as_bytes().to_vec()));
+    let key = AccessKey::from_base64(key)
+        .unwrap_or_else(|_| AccessKey::from_bytes(key.as_bytes().to_vec()));
     let owned: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
-    let headers: Vec<(&str, &str)> = owned.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let headers: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     let now = owned
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("x-ms-date") || n.eq_ignore_ascii_case("date"))
@@ -63,8 +67,15 @@ fn round_trip(data: &[u8]) {
     let (method, rest) = split(&rest, 0);
     let (target, rest) = split(&rest, 0);
     let (host, body) = split(&rest, 0);
-    let method: String = String::from_utf8_lossy(&method).chars().filter(char::is_ascii_alphabetic).collect();
-    let method = if method.is_empty() { "POST".to_string() } else { method };
+    let method: String = String::from_utf8_lossy(&method)
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    let method = if method.is_empty() {
+        "POST".to_string()
+    } else {
+        method
+    };
     let target = String::from_utf8_lossy(&target).into_owned();
     let host = String::from_utf8_lossy(&host).into_owned();
     let key = AccessKey::from_bytes(key);
@@ -83,20 +94,48 @@ fn round_trip(data: &[u8]) {
     };
     // Header values are compared trimmed, as HTTP strips them; a host or target with surrounding
     // whitespace cannot be sent, so only those that survive a trim are expected to verify.
-    assert_eq!(signing::verify(&key, &request, when, 0), Ok(()), "{method} {target:?} {host:?}");
+    assert_eq!(
+        signing::verify(&key, &request, when, 0),
+        Ok(()),
+        "{method} {target:?} {host:?}"
+    );
     // One byte of the body changed: the content hash no longer matches.
     if !body.is_empty() {
         let mut other = body.clone();
         other[0] ^= 1;
-        let r = signing::verify(&key, &ReceivedRequest { body: &other, ..request }, when, 0);
+        let r = signing::verify(
+            &key,
+            &ReceivedRequest {
+                body: &other,
+                ..request
+            },
+            when,
+            0,
+        );
         assert_eq!(r, Err(VerifyFailure::ContentHash));
     }
     // Another target or host: the signature no longer matches.
     let other_target = format!("{target}x");
-    let r = signing::verify(&key, &ReceivedRequest { path_and_query: &other_target, ..request }, when, 0);
+    let r = signing::verify(
+        &key,
+        &ReceivedRequest {
+            path_and_query: &other_target,
+            ..request
+        },
+        when,
+        0,
+    );
     assert_eq!(r, Err(VerifyFailure::Signature));
     let other_host = format!("{host}x");
-    let r = signing::verify(&key, &ReceivedRequest { host: &other_host, ..request }, when, 0);
+    let r = signing::verify(
+        &key,
+        &ReceivedRequest {
+            host: &other_host,
+            ..request
+        },
+        when,
+        0,
+    );
     assert_eq!(r, Err(VerifyFailure::Signature));
     // Another key.
     let mut other_key = key.expose_secret().to_vec();
