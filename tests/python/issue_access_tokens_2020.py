@@ -3,6 +3,7 @@ from azure.communication.administration import CommunicationIdentityClient
 
 try:
    print('Azure Communication Services - Access Tokens Quickstart')
+   # Quickstart code goes here
    # This code demonstrates how to fetch your connection string
    # from an environment variable.
    connection_string = os.environ['COMMUNICATION_SERVICES_CONNECTION_STRING']
