@@ -1,7 +1,7 @@
 // The public JS API of acs-identity-edge, shared by every runtime entry (node.js, workerd.js, browser.js).
 // The WebAssembly module does the parsing, signing and protocol work; this file only shapes values for JS:
 // Dates, Uint8Arrays, and `AcsError` instances with stable codes.
-import * as wasm from "./acs_identity_edge.js";
+import { run } from "./acs_identity_edge.js";
 
 /** Every error this package throws: a real `Error` with a stable `code` (`ERR_...`). */
 export class AcsError extends Error {
@@ -23,12 +23,16 @@ export function toAcsError(e) {
   return new AcsError({ code: "ERR_INTERNAL", message: e instanceof Error ? e.message : String(e) });
 }
 
-function call(fn) {
+/** Runs `op` in the wasm module (see src/wasm/mod.rs): its result, or throws its error as an AcsError. */
+function core(op, input, bytes) {
+  let reply;
   try {
-    return fn();
+    reply = run(op, input, bytes);
   } catch (e) {
     throw toAcsError(e);
   }
+  if (reply.error) throw new AcsError(reply.error);
+  return reply.ok;
 }
 
 const encoder = new TextEncoder();
@@ -111,7 +115,7 @@ async function runWithRetries(settings, attempt, options) {
         if (e instanceof AcsError) throw e;
         outcome = { status: 0, headers: [], error: e };
       }
-      const delay = wasm.retryDelay(retry, outcome.status, outcome.headers, Date.now(), Math.random(), settings.retry);
+      const delay = core("retryDelay", { retry, status: outcome.status, headers: outcome.headers, now: Date.now(), random: Math.random(), options: settings.retry });
       if (delay < 0) {
         if (outcome.status === 0) {
           throw new AcsError({ code: "ERR_NETWORK", message: `the request could not be completed: ${outcome.error && outcome.error.message ? outcome.error.message : String(outcome.error)}` });
@@ -150,8 +154,8 @@ function resolveSettings(options = {}) {
 // Browsers do not let scripts set User-Agent; send it where it is honoured.
 const canSetUserAgent = typeof document === "undefined";
 
-async function readBody(response) {
-  const text = await response.text();
+/** A body as `onRequest` shows it: parsed JSON, the text when it is not JSON, `null` when empty. */
+function traceBody(text) {
   if (text.trim() === "") return null;
   try {
     return JSON.parse(text);
@@ -171,29 +175,38 @@ function userIdOf(user) {
  * Runs in Workers, Node (>= 18), Deno and browsers; sends with the global `fetch` (or `options.fetch`).
  */
 export class CommunicationIdentityClient {
-  #core;
+  #resource;
+  #endpoint;
   #settings;
 
   constructor(connectionString, options = {}) {
     this.#settings = resolveSettings(options);
-    this.#core = call(() => new wasm.IdentityCore(String(connectionString), options.apiVersion, options.allowInsecureConnection === true));
+    this.#resource = {
+      connectionString: String(connectionString),
+      apiVersion: options.apiVersion,
+      allowInsecureConnection: options.allowInsecureConnection === true,
+    };
+    this.#endpoint = core("client", this.#resource).endpoint;
   }
 
   /** The resource endpoint, `https://host[:port]`. */
   get endpoint() {
-    return this.#core.endpoint;
+    return this.#endpoint;
   }
 
   async #call(op, args, options = {}) {
     if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-    const requestId = randomUuid();
-    const core = this.#core;
     const settings = this.#settings;
+    const input = { ...this.#resource, op, args, requestId: randomUuid(), userAgent: canSetUserAgent ? settings.userAgent : "" };
+    const prepare = () => {
+      const prepared = core("prepare", { ...input, now: Date.now() / 1000 });
+      if (prepared.body !== undefined) prepared.body = encoder.encode(prepared.body);
+      return prepared;
+    };
     // Check the arguments once before any request, so bad input fails without a network round trip.
-    call(() => core.prepare(op, args, Date.now() / 1000, requestId, ""));
-    let prepared;
+    prepare();
     const outcome = await runWithRetries(settings, async (signal) => {
-      prepared = call(() => core.prepare(op, args, Date.now() / 1000, requestId, canSetUserAgent ? settings.userAgent : ""));
+      const prepared = prepare();
       const started = Date.now();
       const response = await settings.fetchImpl(prepared.url, {
         method: prepared.method,
@@ -201,14 +214,14 @@ export class CommunicationIdentityClient {
         body: prepared.body,
         signal,
       });
-      const body = await readBody(response);
+      const body = await response.text();
       const headers = [...response.headers];
       if (settings.onRequest) {
-        settings.onRequest({ request: prepared, response: { status: response.status, statusText: response.statusText, headers, body }, durationMs: Date.now() - started });
+        settings.onRequest({ request: prepared, response: { status: response.status, statusText: response.statusText, headers, body: traceBody(body) }, durationMs: Date.now() - started });
       }
       return { status: response.status, headers, body };
     }, options);
-    return call(() => core.parse(op, outcome.status, outcome.headers, outcome.body));
+    return core("parse", { op, status: outcome.status, headers: outcome.headers, body: outcome.body });
   }
 
   /** Creates a user. `{ communicationUserId }` */
@@ -268,7 +281,7 @@ export function createSignedFetch(connectionString, options = {}) {
     // One request id for every attempt, as the SDKs do, so the service (and its logs) see one request.
     const requestId = randomUuid();
     const outcome = await runWithRetries(settings, async (signal) => {
-      const signed = call(() => wasm.signRequestRaw(String(connectionString), method, url.href, bytes, Math.floor(Date.now() / 1000)));
+      const signed = core("sign", { connectionString: String(connectionString), method, url: url.href, date: Math.floor(Date.now() / 1000) }, bytes);
       const headers = new Headers(init.headers || {});
       headers.set("x-ms-date", signed["x-ms-date"]);
       headers.set("x-ms-content-sha256", signed["x-ms-content-sha256"]);
@@ -284,17 +297,17 @@ export function createSignedFetch(connectionString, options = {}) {
 /** The claims of an ACS access token (not verified): `{ communicationUserId?, scopes, expiresOn, issuedAt?, resourceId? }`. */
 export function decodeAccessToken(token) {
   if (typeof token !== "string") throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the access token must be a string", target: "token" });
-  return call(() => wasm.decodeAccessToken(token));
+  return core("decodeAccessToken", { token });
 }
 
 /** `{ kind, ... }` for a raw id (`8:acs:...`, `4:+1...`, `8:orgid:...`, ...). */
 export function createIdentifierFromRawId(rawId) {
-  return wasm.createIdentifierFromRawId(String(rawId));
+  return core("createIdentifierFromRawId", { rawId: String(rawId) });
 }
 
 /** The raw id of an identifier. */
 export function getIdentifierRawId(identifier) {
-  return call(() => wasm.getIdentifierRawId(identifier));
+  return core("getIdentifierRawId", { identifier });
 }
 
 /**
@@ -302,7 +315,7 @@ export function getIdentifierRawId(identifier) {
  * @param {string} connectionString
  */
 export function parseConnectionString(connectionString) {
-  return call(() => wasm.parseConnectionString(String(connectionString)));
+  return core("parseConnectionString", { connectionString: String(connectionString) });
 }
 
 /**
@@ -316,7 +329,7 @@ export function signRequest(connectionString, request) {
   const url = request.url instanceof URL ? request.url.href : request.url;
   if (typeof url !== "string") throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be a string or URL", target: "url" });
   const method = typeof request.method === "string" ? request.method : "GET";
-  const signed = call(() => wasm.signRequestRaw(String(connectionString), method, url, bodyBytes(request.body), unixSeconds(request.date)));
+  const signed = core("sign", { connectionString: String(connectionString), method, url, date: unixSeconds(request.date) }, bodyBytes(request.body));
   return {
     "x-ms-date": signed["x-ms-date"],
     "x-ms-content-sha256": signed["x-ms-content-sha256"],

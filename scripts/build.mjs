@@ -1,5 +1,6 @@
-// Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-bindgen (CLI pinned to the
-// version in Cargo.lock) -> wasm-opt -Oz (npm binaryen) -> the JS entries of js/ -> a size report.
+// Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-opt -Oz (npm binaryen) -> the
+// JS of js/ -> a size report. The module has no imports and a three-function JSON-text interface
+// (src/wasm/mod.rs), so there is no binding generator step: js/acs_identity_edge.js is its whole JS side.
 // Fails when the gzip size of what a Worker or browser loads goes over the budget.
 //   node scripts/build.mjs [--skip-setup] [--opt-level z|s]
 import { spawnSync } from "node:child_process";
@@ -64,10 +65,8 @@ export function build() {
   const dist = join(root, "dist");
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  run("wasm-bindgen", ["--target", "web", "--out-dir", dist, "--out-name", "acs_identity_edge", "--no-typescript", wasm]);
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-  const bg = join(dist, "acs_identity_edge_bg.wasm");
-  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", bg, "-o", bg]);
+  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", wasm, "-o", join(dist, "acs_identity_edge_bg.wasm")]);
   for (const name of readdirSync(join(root, "js"))) copyFileSync(join(root, "js", name), join(dist, name));
   // The demo page loads the same files from www/pkg/.
   rmSync(join(root, "www", "pkg"), { recursive: true, force: true });

@@ -288,18 +288,29 @@ impl<'de> Deserializer<'de> for Value {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+// Bodies as bytes or text: decoded by `serde_json` natively; in WebAssembly by [`parse`], so that no
+// `serde` visitor is compiled into the module.
 impl JsonBody for [u8] {
     fn is_empty(&self) -> bool {
         self.iter().all(u8::is_ascii_whitespace)
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn decode<T: DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(self).ok()
     }
+
+    #[cfg(target_arch = "wasm32")]
+    fn decode<T: DeserializeOwned>(&self) -> Option<T> {
+        self.value()?.decode()
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn value(&self) -> Option<Value> {
+        parse(core::str::from_utf8(self).ok()?)
+    }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl JsonBody for Vec<u8> {
     fn is_empty(&self) -> bool {
         JsonBody::is_empty(self.as_slice())
@@ -308,27 +319,307 @@ impl JsonBody for Vec<u8> {
     fn decode<T: DeserializeOwned>(&self) -> Option<T> {
         self.as_slice().decode()
     }
+
+    fn value(&self) -> Option<Value> {
+        self.as_slice().value()
+    }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl JsonBody for str {
     fn is_empty(&self) -> bool {
         JsonBody::is_empty(self.as_bytes())
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn decode<T: DeserializeOwned>(&self) -> Option<T> {
         self.as_bytes().decode()
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn decode<T: DeserializeOwned>(&self) -> Option<T> {
+        self.value()?.decode()
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn value(&self) -> Option<Value> {
+        parse(self)
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl JsonBody for String {
     fn is_empty(&self) -> bool {
-        JsonBody::is_empty(self.as_bytes())
+        JsonBody::is_empty(self.as_str())
     }
 
     fn decode<T: DeserializeOwned>(&self) -> Option<T> {
-        self.as_bytes().decode()
+        self.as_str().decode()
+    }
+
+    fn value(&self) -> Option<Value> {
+        self.as_str().value()
+    }
+}
+
+/// Nesting beyond which [`parse`] gives up (as `serde_json` does at its own limit).
+const PARSE_DEPTH_LIMIT: usize = 128;
+
+/// Parses JSON text (RFC 8259, strictly: no trailing commas, comments or lone surrogates) into a
+/// [`Value`], or `None` when it is not JSON. Arrays and objects nested deeper than [`MAX_DEPTH`] read as
+/// [`Value::Null`]; nesting past 128 levels is refused. Numbers are exact when they have at most 15
+/// significant digits and a decimal exponent within 22 (every number of the protocol), and otherwise
+/// within a few units in the last place.
+///
+/// The WebAssembly build reads bodies with this instead of `serde_json`, which is much larger.
+///
+/// ```
+/// use acs_identity_edge::json::{parse, Value};
+///
+/// let v = parse(r#"{"token":"t","expiresOn":"2023-10-19T15:34:21Z","n":[1.5e3]}"#).unwrap();
+/// assert_eq!(v.str("token").as_deref(), Some("t"));
+/// assert_eq!(v.get("n"), Some(&Value::Array(vec![Value::Number(1500.0)])));
+/// assert_eq!(parse("{\"a\":1,}"), None);
+/// ```
+pub fn parse(text: &str) -> Option<Value> {
+    let mut p = Parser { text, at: 0 };
+    let v = p.value(0)?;
+    p.skip_whitespace();
+    (p.at == text.len()).then_some(v)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// Skips whitespace, then consumes `byte` when it comes next.
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_whitespace();
+        let next = self.peek() == Some(byte);
+        if next {
+            self.at += 1;
+        }
+        next
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        self.skip_whitespace();
+        let first = self.peek()?;
+        let value = match first {
+            b'[' | b'{' => {
+                if depth >= PARSE_DEPTH_LIMIT {
+                    return None;
+                }
+                self.at += 1;
+                let v = if first == b'[' {
+                    self.array(depth + 1)?
+                } else {
+                    self.object(depth + 1)?
+                };
+                return Some(if depth >= MAX_DEPTH { Value::Null } else { v });
+            }
+            b'"' => Value::String(self.string()?),
+            b't' => self.word("true", Value::Bool(true))?,
+            b'f' => self.word("false", Value::Bool(false))?,
+            b'n' => self.word("null", Value::Null)?,
+            _ => Value::Number(self.number()?),
+        };
+        Some(value)
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        if !self.eat(b']') {
+            loop {
+                items.push(self.value(depth)?);
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        Some(Value::Array(items))
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Value> {
+        let mut members: Vec<(String, Value)> = Vec::new();
+        if !self.eat(b'}') {
+            loop {
+                self.skip_whitespace();
+                if self.peek() != Some(b'"') {
+                    return None;
+                }
+                let name = self.string()?;
+                if !self.eat(b':') {
+                    return None;
+                }
+                let value = self.value(depth)?;
+                // JSON.parse keeps the last of repeated names; so does this.
+                members.retain(|(n, _)| *n != name);
+                members.push((name, value));
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        Some(Value::Object(members))
+    }
+
+    fn word(&mut self, word: &str, value: Value) -> Option<Value> {
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then(|| {
+            self.at = end;
+            value
+        })
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        self.at += 4;
+        digits
+            .bytes()
+            .try_fold(0, |n, b| Some(n * 16 + char::from(b).to_digit(16)?))
+    }
+
+    /// A string, the opening quote next.
+    fn string(&mut self) -> Option<String> {
+        self.at += 1;
+        let mut out = String::new();
+        let mut start = self.at;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    out.push_str(self.text.get(start..self.at)?);
+                    self.at += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.text.get(start..self.at)?);
+                    let escape = *self.text.as_bytes().get(self.at + 1)?;
+                    self.at += 2;
+                    out.push(match escape {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let unit = self.hex4()?;
+                            if (0xd800..0xdc00).contains(&unit) {
+                                // A high surrogate must be followed by an escaped low one.
+                                if self.text.get(self.at..self.at + 2)? != "\\u" {
+                                    return None;
+                                }
+                                self.at += 2;
+                                let low = self.hex4()?;
+                                if !(0xdc00..0xe000).contains(&low) {
+                                    return None;
+                                }
+                                char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))?
+                            } else {
+                                char::from_u32(unit)?
+                            }
+                        }
+                        _ => return None,
+                    });
+                    start = self.at;
+                }
+                0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// Consumes `0-9` digits, returns how many.
+    fn digits(&mut self, mut each: impl FnMut(u8)) -> usize {
+        let start = self.at;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            each(d - b'0');
+            self.at += 1;
+        }
+        self.at - start
+    }
+
+    fn number(&mut self) -> Option<f64> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        // Up to 19 significant digits in `mantissa`, the rest accounted for in `exponent`.
+        let mut mantissa: u64 = 0;
+        let mut exponent: i64 = 0;
+        let leading_zero = self.peek() == Some(b'0');
+        let int_digits = self.digits(|d| {
+            if mantissa < 1_000_000_000_000_000_000 {
+                mantissa = mantissa * 10 + u64::from(d);
+            } else {
+                exponent += 1;
+            }
+        });
+        if int_digits == 0 || (leading_zero && int_digits > 1) {
+            return None;
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            let frac_digits = self.digits(|d| {
+                if mantissa < 1_000_000_000_000_000_000 {
+                    mantissa = mantissa * 10 + u64::from(d);
+                    exponent -= 1;
+                }
+            });
+            if frac_digits == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            let sign = match self.peek() {
+                Some(b'-') => -1,
+                Some(b'+') => 1,
+                _ => 0,
+            };
+            if sign != 0 {
+                self.at += 1;
+            }
+            let mut e: i64 = 0;
+            let exp_digits = self.digits(|d| e = (e * 10 + i64::from(d)).min(100_000));
+            if exp_digits == 0 {
+                return None;
+            }
+            exponent += if sign < 0 { -e } else { e };
+        }
+        let magnitude = scale(mantissa as f64, exponent.clamp(-400, 400) as i32);
+        Some(if negative { -magnitude } else { magnitude })
+    }
+}
+
+/// `m * 10^e`: one correctly rounded operation when `|e| <= 22` (every power of ten up to 1e22 is an exact
+/// `f64`), else step by step.
+fn scale(m: f64, e: i32) -> f64 {
+    let power = |n: u32| (0..n).fold(1.0f64, |p, _| p * 10.0);
+    match e {
+        0..=22 => m * power(e as u32),
+        -22..=-1 => m / power(e.unsigned_abs()),
+        _ if e > 0 => m * power(22) * power((e - 22) as u32),
+        _ => m / power(22) / power(e.unsigned_abs() - 22),
     }
 }
 
@@ -582,6 +873,179 @@ mod tests {
             let ours: Option<Model> = JsonBody::value(text).and_then(Value::decode);
             let theirs: Option<Model> = serde_json::from_str(text).ok();
             assert_eq!(ours, theirs, "{text}");
+        }
+    }
+
+    /// What `serde_json` makes of `text`, as a [`Value`].
+    fn serde_value(text: &str) -> Option<Value> {
+        JsonBody::value(text)
+    }
+
+    /// Equal, numbers within a relative `1e-14` (outside the exact range of [`parse`]).
+    fn close(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                x == y || ((x - y).abs() <= 1e-14 * x.abs().max(y.abs()))
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| close(a, b))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|((n, a), (m, b))| n == m && close(a, b))
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn parse_accepts_and_rejects_what_serde_json_does() {
+        let cases = [
+            r#"{"identity":{"id":"8:acs:r_u"},"accessToken":{"token":"t","expiresOn":"2023-10-19T15:34:21.98+00:00"}}"#,
+            r#" { "a" : [ 1 , -2.5e-3 , 0 , -0 , 1E+2 , true , false , null ] , "b" : { } , "c" : [ ] } "#,
+            r#""\u00e9\ud83d\ude00\n\t\"\\\/\b\f\r""#,
+            "\"é✓😀\"",
+            "123456789012345678901234567890",
+            "0.1",
+            "1e22",
+            "1e23",
+            "-1.7976931348623157e308",
+            "5e-324",
+            "9007199254740993",
+            "",
+            " ",
+            "{",
+            "}",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "[01]",
+            "[1.]",
+            "[.5]",
+            "[1e]",
+            "[+1]",
+            "[-]",
+            "tru",
+            "nul",
+            "[true false]",
+            "\"a",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\t\"",
+            "[1] x",
+            "{\"a\":1}{}",
+            "NaN",
+            "Infinity",
+            "[\"\u{7f}\"]",
+            "{\"a\":1,\"a\":2}",
+        ];
+        for text in cases {
+            let ours = parse(text);
+            let theirs = serde_value(text);
+            assert_eq!(
+                ours.is_some(),
+                theirs.is_some(),
+                "{text:?}: {ours:?} vs {theirs:?}"
+            );
+            if let (Some(a), Some(b)) = (&ours, &theirs) {
+                assert!(close(a, b), "{text:?}: {a:?} vs {b:?}");
+            }
+        }
+        assert_eq!(parse("0.1"), Some(Value::Number(0.1)));
+        assert_eq!(
+            parse("60.00000000000001"),
+            Some(Value::Number(60.00000000000001))
+        );
+        assert_eq!(parse("1700086400"), Some(Value::Number(1_700_086_400.0)));
+        assert_eq!(parse("-0"), Some(Value::Number(-0.0)));
+    }
+
+    #[test]
+    fn parse_nests_as_the_serde_path_does() {
+        for depth in [
+            1,
+            MAX_DEPTH - 1,
+            MAX_DEPTH,
+            MAX_DEPTH + 1,
+            100,
+            PARSE_DEPTH_LIMIT,
+        ] {
+            let text = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(parse(&text), serde_value(&text), "depth {depth}");
+        }
+        let too_deep = format!(
+            "{}1{}",
+            "[".repeat(PARSE_DEPTH_LIMIT + 1),
+            "]".repeat(PARSE_DEPTH_LIMIT + 1)
+        );
+        assert_eq!(parse(&too_deep), None);
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            (-(1i64 << 53)..(1i64 << 53)).prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            (-1_000_000i64..1_000_000, 0u32..6)
+                .prop_map(|(m, d)| { serde_json::Value::from(m as f64 / 10f64.powi(d as i32)) }),
+            any::<String>().prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// `s` as a JSON string with every character escaped as `\uXXXX` (surrogate pairs above U+FFFF).
+    fn escaped(s: &str) -> String {
+        let mut out = String::from("\"");
+        for unit in s.encode_utf16() {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_reads_what_serde_json_writes(v in json_value()) {
+            for text in [serde_json::to_string(&v).unwrap(), serde_json::to_string_pretty(&v).unwrap()] {
+                let ours = parse(&text);
+                let theirs = serde_value(&text);
+                proptest::prop_assert!(ours.is_some() && theirs.is_some(), "{}", text);
+                proptest::prop_assert!(close(ours.as_ref().unwrap(), theirs.as_ref().unwrap()), "{}", text);
+            }
+        }
+
+        #[test]
+        fn parse_reads_escaped_strings(s in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(parse(&escaped(&s)), Some(Value::String(s.clone())));
+            let mut plain = String::new();
+            write_string(&mut plain, &s);
+            proptest::prop_assert_eq!(parse(&plain), Some(Value::String(s)));
+        }
+
+        #[test]
+        fn parse_agrees_with_serde_json_on_any_text(text in "[\\[\\]{}\":,0-9.eE+\\-tfrulnas \\\\/u]{0,40}") {
+            let ours = parse(&text);
+            let theirs = serde_value(&text);
+            proptest::prop_assert_eq!(ours.is_some(), theirs.is_some(), "{:?}", text);
+            if let (Some(a), Some(b)) = (&ours, &theirs) {
+                proptest::prop_assert!(close(a, b), "{:?}", text);
+            }
         }
     }
 

@@ -1,11 +1,11 @@
 //! Identifiers and access tokens for JS, in the shapes of `@azure/communication-common`.
 
-use super::convert::{error_to_js, get, get_string, set, set_opt};
-use super::json::JsBody;
+use super::convert::{self, optional};
+use super::{text, Reply};
 use crate::access_token;
+use crate::error::{Error, ErrorKind};
 use crate::identifier::{Cloud, CommunicationIdentifier};
-use js_sys::{Array, Object};
-use wasm_bindgen::prelude::*;
+use crate::json::{write_string, ObjectWriter, Value};
 
 fn cloud_name(cloud: Cloud) -> &'static str {
     match cloud {
@@ -15,52 +15,55 @@ fn cloud_name(cloud: Cloud) -> &'static str {
     }
 }
 
-fn cloud_from(value: &JsValue) -> Cloud {
-    match get_string(value, "cloud").as_deref() {
+fn cloud_from(value: &Value) -> Cloud {
+    match value.str("cloud").as_deref() {
         Some("dod") => Cloud::Dod,
         Some("gcch") => Cloud::Gcch,
         _ => Cloud::Public,
     }
 }
 
-/// `{ kind, ... }` for a raw id, as `createIdentifierFromRawId` of `@azure/communication-common`.
-#[wasm_bindgen(js_name = createIdentifierFromRawId)]
-pub fn create_identifier_from_raw_id(raw_id: &str) -> Object {
-    let id = CommunicationIdentifier::from_raw_id(raw_id);
-    let out = Object::new();
-    set(&out, "kind", &id.kind().into());
-    let raw = || JsValue::from_str(raw_id);
+/// `{ kind, ... }` for `rawId`, as `createIdentifierFromRawId` of `@azure/communication-common`.
+pub(crate) fn create_identifier_from_raw_id(input: &Value) -> String {
+    let raw_id = text(input, "rawId");
+    let id = CommunicationIdentifier::from_raw_id(&raw_id);
+    let mut out = ObjectWriter::new();
+    out.string("kind", id.kind());
+    let cloud_and_raw_id = |out: &mut ObjectWriter, cloud: Option<Cloud>| {
+        if let Some(cloud) = cloud {
+            out.string("cloud", cloud_name(cloud));
+        }
+        out.string("rawId", &raw_id);
+    };
     match &id {
         CommunicationIdentifier::CommunicationUser { id } => {
-            set(&out, "communicationUserId", &id.as_str().into())
+            out.string("communicationUserId", id);
         }
-        CommunicationIdentifier::Unknown { id } => set(&out, "id", &id.as_str().into()),
+        CommunicationIdentifier::Unknown { id } => out.string("id", id),
         CommunicationIdentifier::PhoneNumber {
             value,
             is_anonymous,
             asserted_id,
         } => {
-            set(&out, "phoneNumber", &value.as_str().into());
-            set(&out, "rawId", &raw());
+            out.string("phoneNumber", value);
+            cloud_and_raw_id(&mut out, None);
             if *is_anonymous {
-                set(&out, "isAnonymous", &JsValue::TRUE);
+                out.boolean("isAnonymous", true);
             }
-            set_opt(&out, "assertedId", asserted_id.as_deref());
+            optional(&mut out, "assertedId", asserted_id.as_deref());
         }
         CommunicationIdentifier::MicrosoftTeamsUser {
             user_id,
             is_anonymous,
             cloud,
         } => {
-            set(&out, "microsoftTeamsUserId", &user_id.as_str().into());
-            set(&out, "isAnonymous", &JsValue::from_bool(*is_anonymous));
-            set(&out, "cloud", &cloud_name(*cloud).into());
-            set(&out, "rawId", &raw());
+            out.string("microsoftTeamsUserId", user_id);
+            out.boolean("isAnonymous", *is_anonymous);
+            cloud_and_raw_id(&mut out, Some(*cloud));
         }
         CommunicationIdentifier::MicrosoftTeamsApp { app_id, cloud } => {
-            set(&out, "teamsAppId", &app_id.as_str().into());
-            set(&out, "cloud", &cloud_name(*cloud).into());
-            set(&out, "rawId", &raw());
+            out.string("teamsAppId", app_id);
+            cloud_and_raw_id(&mut out, Some(*cloud));
         }
         CommunicationIdentifier::TeamsExtensionUser {
             user_id,
@@ -68,49 +71,48 @@ pub fn create_identifier_from_raw_id(raw_id: &str) -> Object {
             resource_id,
             cloud,
         } => {
-            set(&out, "userId", &user_id.as_str().into());
-            set(&out, "tenantId", &tenant_id.as_str().into());
-            set(&out, "resourceId", &resource_id.as_str().into());
-            set(&out, "cloud", &cloud_name(*cloud).into());
-            set(&out, "rawId", &raw());
+            out.string("userId", user_id);
+            out.string("tenantId", tenant_id);
+            out.string("resourceId", resource_id);
+            cloud_and_raw_id(&mut out, Some(*cloud));
         }
     }
-    out
+    out.finish()
 }
 
-/// The raw id of an identifier in any of the `@azure/communication-common` shapes; its `rawId` when it
-/// has one.
-#[wasm_bindgen(js_name = getIdentifierRawId)]
-pub fn get_identifier_raw_id(identifier: &JsValue) -> Result<String, JsValue> {
-    if let Some(id) = get_string(identifier, "communicationUserId") {
-        return Ok(id);
-    }
-    if let Some(raw) = get_string(identifier, "rawId") {
-        return Ok(raw);
-    }
-    let id = if let Some(value) = get_string(identifier, "phoneNumber") {
-        let is_anonymous = get(identifier, "isAnonymous").as_bool() == Some(true);
+/// The raw id of `identifier` in any of the `@azure/communication-common` shapes; its `rawId` when it has
+/// one.
+pub(crate) fn get_identifier_raw_id(input: &Value) -> Reply {
+    let identifier = input.get("identifier").unwrap_or(&Value::Null);
+    let is_anonymous = || identifier.get("isAnonymous") == Some(&Value::Bool(true));
+    let raw = if let Some(id) = identifier.str("communicationUserId") {
+        id
+    } else if let Some(raw) = identifier.str("rawId") {
+        raw
+    } else if let Some(value) = identifier.str("phoneNumber") {
         CommunicationIdentifier::PhoneNumber {
             value,
-            is_anonymous,
+            is_anonymous: is_anonymous(),
             asserted_id: None,
         }
-    } else if let Some(user_id) = get_string(identifier, "microsoftTeamsUserId") {
-        let is_anonymous = get(identifier, "isAnonymous").as_bool() == Some(true);
+        .raw_id()
+    } else if let Some(user_id) = identifier.str("microsoftTeamsUserId") {
         CommunicationIdentifier::MicrosoftTeamsUser {
             user_id,
-            is_anonymous,
+            is_anonymous: is_anonymous(),
             cloud: cloud_from(identifier),
         }
-    } else if let Some(app_id) = get_string(identifier, "teamsAppId") {
+        .raw_id()
+    } else if let Some(app_id) = identifier.str("teamsAppId") {
         CommunicationIdentifier::MicrosoftTeamsApp {
             app_id,
             cloud: cloud_from(identifier),
         }
+        .raw_id()
     } else if let (Some(user_id), Some(tenant_id), Some(resource_id)) = (
-        get_string(identifier, "userId"),
-        get_string(identifier, "tenantId"),
-        get_string(identifier, "resourceId"),
+        identifier.str("userId"),
+        identifier.str("tenantId"),
+        identifier.str("resourceId"),
     ) {
         CommunicationIdentifier::TeamsExtensionUser {
             user_id,
@@ -118,50 +120,33 @@ pub fn get_identifier_raw_id(identifier: &JsValue) -> Result<String, JsValue> {
             resource_id,
             cloud: cloud_from(identifier),
         }
-    } else if let Some(id) = get_string(identifier, "id") {
-        CommunicationIdentifier::Unknown { id }
+        .raw_id()
+    } else if let Some(id) = identifier.str("id") {
+        id
     } else {
-        return Err(error_to_js(
-            &crate::Error::new(
-                crate::ErrorKind::InvalidArgument,
-                "not a communication identifier",
-            )
-            .with_target("identifier"),
-        ));
+        return Err(
+            Error::new(ErrorKind::InvalidArgument, "not a communication identifier")
+                .with_target("identifier"),
+        );
     };
-    Ok(id.raw_id())
+    Ok(Some(convert::string(&raw)))
 }
 
 /// The claims of an ACS access token, without verifying it: `{ communicationUserId?, scopes, expiresOn,
-/// issuedAt?, resourceId? }` (dates as `Date`). Throws `ERR_INVALID_TOKEN` for anything that is not one.
-#[wasm_bindgen(js_name = decodeAccessToken)]
-pub fn decode_access_token(token: &str) -> Result<Object, JsValue> {
-    let payload = access_token::payload_bytes(token).map_err(|e| error_to_js(&e))?;
-    let invalid = || {
-        error_to_js(
-            &crate::Error::new(
-                crate::ErrorKind::InvalidToken,
-                "the access token payload is not a JSON object of claims",
-            )
-            .with_target("token"),
-        )
-    };
-    let text = String::from_utf8(payload).map_err(|_| invalid())?;
-    let json = js_sys::JSON::parse(&text).map_err(|_| invalid())?;
-    let claims = access_token::claims_from_payload(&JsBody(json)).map_err(|e| error_to_js(&e))?;
-    let out = Object::new();
-    set_opt(&out, "communicationUserId", claims.user_id.as_deref());
-    let scopes = Array::new();
-    for s in &claims.scopes {
-        scopes.push(&s.as_str().into());
-    }
-    set(&out, "scopes", &scopes);
-    let date =
-        |secs: i64| JsValue::from(js_sys::Date::new(&JsValue::from_f64(secs as f64 * 1000.0)));
-    set(&out, "expiresOn", &date(claims.expires_on_unix_seconds));
+/// issuedAt?, resourceId? }`. Fails with `ERR_INVALID_TOKEN` for anything that is not one.
+pub(crate) fn decode_access_token(input: &Value) -> Reply {
+    let payload = access_token::payload_bytes(&text(input, "token"))?;
+    let claims = access_token::claims_from_payload(payload.as_slice())?;
+    let mut out = ObjectWriter::new();
+    optional(&mut out, "communicationUserId", claims.user_id.as_deref());
+    out.raw(
+        "scopes",
+        &convert::array(&claims.scopes, |o, s| write_string(o, s)),
+    );
+    out.number("expiresOn", claims.expires_on_unix_seconds * 1000);
     if let Some(iat) = claims.issued_at_unix_seconds {
-        set(&out, "issuedAt", &date(iat));
+        out.number("issuedAt", iat * 1000);
     }
-    set_opt(&out, "resourceId", claims.resource_id.as_deref());
-    Ok(out)
+    optional(&mut out, "resourceId", claims.resource_id.as_deref());
+    Ok(Some(out.finish()))
 }

@@ -1,302 +1,246 @@
-//! `IdentityCore`: the sans-I/O half of the JS `CommunicationIdentityClient`. For each operation it builds
-//! and signs the request (`prepare`), reads the answer (`parse`) and decides about retries (`retryDelay`);
-//! the package's JS sends with the global `fetch`, sleeps and aborts.
+//! The sans-I/O half of the JS `CommunicationIdentityClient`: for each operation it builds and signs the
+//! request (`prepare`), reads the answer (`parse`) and decides about retries (`retryDelay`); the package's
+//! JS sends with the global `fetch`, sleeps and aborts.
 
-use super::convert::{error_to_js, get, get_string, set, set_opt};
-use super::json::JsBody;
+use super::convert::{self, optional};
+use super::{invalid, number, text, Reply};
 use crate::connection_string::{ConnectionString, Scheme};
 use crate::error::{Error, ErrorKind};
+use crate::json::{ObjectWriter, Value};
 use crate::operations::{self as ops, header, Request, Response};
 use crate::retry::{self, Decision, Outcome, RetryOptions};
 use crate::signing;
-use js_sys::{Array, Date, Object, Uint8Array};
-use wasm_bindgen::prelude::*;
 
-fn invalid(target: &'static str, message: &'static str) -> JsValue {
-    error_to_js(&Error::new(ErrorKind::InvalidArgument, message).with_target(target))
-}
-
-fn strings(value: &JsValue, target: &'static str) -> Result<Vec<String>, JsValue> {
-    if !Array::is_array(value) {
-        return Err(invalid(target, "scopes must be an array of strings"));
+/// The resource and api-version of a client, checked: plain http is refused for an endpoint that is not
+/// loopback unless `allowInsecureConnection`, so a key is never signed onto the open network.
+fn resource(input: &Value) -> Result<(ConnectionString, String), Error> {
+    let cs = ConnectionString::parse(&text(input, "connectionString"))?;
+    let endpoint = cs.endpoint();
+    let insecure = input.get("allowInsecureConnection") == Some(&Value::Bool(true));
+    if endpoint.scheme() == Scheme::Http && !endpoint.is_loopback() && !insecure {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "plain http is only allowed to a loopback endpoint; set allowInsecureConnection to override",
+        )
+        .with_target("endpoint"));
     }
-    Array::from(value)
-        .iter()
-        .map(|s| {
-            s.as_string()
-                .ok_or_else(|| invalid(target, "scopes must be an array of strings"))
-        })
-        .collect()
+    let api_version = match input.get("apiVersion") {
+        None | Some(Value::Null) => ops::DEFAULT_API_VERSION.into(),
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => String::new(),
+    };
+    ops::check_api_version(&api_version)?;
+    Ok((cs, api_version))
 }
 
-fn minutes(args: &JsValue) -> Result<Option<u32>, JsValue> {
-    let v = get(args, "expiresInMinutes");
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
+/// Checks a client's options: `{ endpoint }`.
+pub(crate) fn client(input: &Value) -> Reply {
+    let (cs, _) = resource(input)?;
+    let mut out = ObjectWriter::new();
+    out.string("endpoint", cs.endpoint().as_str());
+    Ok(Some(out.finish()))
+}
+
+fn strings(value: Option<&Value>) -> Result<Vec<String>, Error> {
+    let wrong = || invalid("scopes", "scopes must be an array of strings");
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| match s {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err(wrong()),
+            })
+            .collect(),
+        _ => Err(wrong()),
     }
-    let n = v
-        .as_f64()
-        .ok_or_else(|| invalid("expiresInMinutes", "expiresInMinutes must be a number"))?;
-    ops::expires_in_minutes_from_number(n)
-        .map(Some)
-        .map_err(|e| error_to_js(&e))
 }
 
-fn user_id(args: &JsValue) -> Result<String, JsValue> {
-    get_string(args, "userId")
-        .ok_or_else(|| invalid("user", "user must be { communicationUserId: string }"))
-}
-
-fn headers_from_js(value: &JsValue) -> Vec<(String, String)> {
-    if !Array::is_array(value) {
-        return Vec::new();
+fn minutes(args: &Value) -> Result<Option<u32>, Error> {
+    match args.get("expiresInMinutes") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => ops::expires_in_minutes_from_number(*n).map(Some),
+        Some(_) => Err(invalid(
+            "expiresInMinutes",
+            "expiresInMinutes must be a number",
+        )),
     }
-    Array::from(value)
-        .iter()
-        .filter_map(|pair| {
-            let pair = Array::from(&pair);
-            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-        })
-        .collect()
 }
 
-fn date(ms: i64) -> JsValue {
-    Date::new(&JsValue::from_f64(ms as f64)).into()
+fn user(args: &Value) -> Result<ops::UserOptions, Error> {
+    Ok(ops::UserOptions {
+        user_id: args
+            .str("userId")
+            .ok_or_else(|| invalid("user", "user must be { communicationUserId: string }"))?,
+    })
 }
 
-fn user_to_js(user: &ops::CommunicationUser) -> Object {
-    let out = Object::new();
-    set(&out, "communicationUserId", &user.id.as_str().into());
-    set_opt(&out, "customId", user.custom_id.as_deref());
-    if let Some(ms) = user.last_token_issued_at_unix_ms() {
-        set(&out, "lastTokenIssuedAt", &date(ms));
-    }
-    out
-}
-
-fn token_to_js(token: &ops::AccessToken, out: &Object) {
-    set(out, "token", &token.token.as_str().into());
-    set(out, "expiresOn", &date(token.expires_on_unix_ms));
-}
-
-/// Builds, signs and parses the identity operations of one resource.
-#[wasm_bindgen]
-pub struct IdentityCore {
-    connection_string: ConnectionString,
-    api_version: String,
-}
-
-#[wasm_bindgen]
-impl IdentityCore {
-    /// Parses the connection string and checks the options. Plain http is refused for an endpoint that is
-    /// not loopback unless `allow_insecure_connection`, so a key is never signed onto the open network.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        connection_string: &str,
-        api_version: Option<String>,
-        allow_insecure_connection: bool,
-    ) -> Result<IdentityCore, JsValue> {
-        let cs = ConnectionString::parse(connection_string).map_err(|e| error_to_js(&e))?;
-        let endpoint = cs.endpoint();
-        if endpoint.scheme() == Scheme::Http
-            && !endpoint.is_loopback()
-            && !allow_insecure_connection
-        {
-            return Err(error_to_js(
-                &Error::new(
-                    ErrorKind::InvalidArgument,
-                    "plain http is only allowed to a loopback endpoint; set allowInsecureConnection to override",
-                )
-                .with_target("endpoint"),
-            ));
-        }
-        let api_version = api_version.unwrap_or_else(|| ops::DEFAULT_API_VERSION.into());
-        ops::check_api_version(&api_version).map_err(|e| error_to_js(&e))?;
-        Ok(IdentityCore {
-            connection_string: cs,
-            api_version,
-        })
-    }
-
-    /// `https://host[:port]` of the resource.
-    #[wasm_bindgen(getter)]
-    pub fn endpoint(&self) -> String {
-        self.connection_string.endpoint().as_str().into()
-    }
-
-    fn build(&self, op: &str, args: &JsValue) -> Result<Request, JsValue> {
-        let v = self.api_version.as_str();
-        let built = match op {
-            "createUser" => ops::create_user_request(
-                v,
-                &ops::CreateUserOptions {
-                    custom_id: get_string(args, "customId"),
-                },
-            ),
-            "createUserAndToken" => ops::create_user_and_token_request(
-                v,
-                &ops::CreateUserAndTokenOptions {
-                    scopes: strings(&get(args, "scopes"), "scopes")?,
-                    expires_in_minutes: minutes(args)?,
-                    custom_id: get_string(args, "customId"),
-                },
-            ),
-            "getToken" => ops::get_token_request(
+fn build(v: &str, op: &str, args: &Value) -> Result<Request, Error> {
+    match op {
+        "createUser" => ops::create_user_request(
+            v,
+            &ops::CreateUserOptions {
+                custom_id: args.str("customId"),
+            },
+        ),
+        "createUserAndToken" => ops::create_user_and_token_request(
+            v,
+            &ops::CreateUserAndTokenOptions {
+                scopes: strings(args.get("scopes"))?,
+                expires_in_minutes: minutes(args)?,
+                custom_id: args.str("customId"),
+            },
+        ),
+        "getToken" => {
+            let user_id = user(args)?.user_id;
+            ops::get_token_request(
                 v,
                 &ops::GetTokenOptions {
-                    user_id: user_id(args)?,
-                    scopes: strings(&get(args, "scopes"), "scopes")?,
+                    user_id,
+                    scopes: strings(args.get("scopes"))?,
                     expires_in_minutes: minutes(args)?,
                 },
-            ),
-            "revokeTokens" => ops::revoke_tokens_request(
-                v,
-                &ops::UserOptions {
-                    user_id: user_id(args)?,
-                },
-            ),
-            "deleteUser" => ops::delete_user_request(
-                v,
-                &ops::UserOptions {
-                    user_id: user_id(args)?,
-                },
-            ),
-            "getUser" => ops::get_user_request(
-                v,
-                &ops::UserOptions {
-                    user_id: user_id(args)?,
-                },
-            ),
-            "getTokenForTeamsUser" => ops::get_token_for_teams_user_request(
-                v,
-                &ops::GetTokenForTeamsUserOptions {
-                    teams_user_aad_token: get_string(args, "teamsUserAadToken").unwrap_or_default(),
-                    client_id: get_string(args, "clientId").unwrap_or_default(),
-                    user_object_id: get_string(args, "userObjectId").unwrap_or_default(),
-                },
-            ),
-            _ => return Err(invalid("operation", "unknown operation")),
-        };
-        built.map_err(|e| error_to_js(&e))
+            )
+        }
+        "revokeTokens" => ops::revoke_tokens_request(v, &user(args)?),
+        "deleteUser" => ops::delete_user_request(v, &user(args)?),
+        "getUser" => ops::get_user_request(v, &user(args)?),
+        "getTokenForTeamsUser" => ops::get_token_for_teams_user_request(
+            v,
+            &ops::GetTokenForTeamsUserOptions {
+                teams_user_aad_token: text(args, "teamsUserAadToken"),
+                client_id: text(args, "clientId"),
+                user_object_id: text(args, "userObjectId"),
+            },
+        ),
+        _ => Err(invalid("operation", "unknown operation")),
     }
+}
 
-    /// Builds and signs `op` at `unix_seconds`: `{ method, url, headers: [[name, value], ...], body?,
-    /// stringToSign }`. Call again for every attempt: each one is signed with its own date.
-    pub fn prepare(
-        &self,
-        op: &str,
-        args: &JsValue,
-        unix_seconds: f64,
-        request_id: &str,
-        user_agent: &str,
-    ) -> Result<Object, JsValue> {
-        let request = self.build(op, args)?;
-        let endpoint = self.connection_string.endpoint();
-        let signed = signing::sign_target(
-            self.connection_string.access_key(),
-            request.method,
-            endpoint.authority(),
-            &request.path_and_query,
-            &request.body,
-            unix_seconds as i64,
-        )
-        .map_err(|e| error_to_js(&e))?;
-        let mut url = String::with_capacity(endpoint.as_str().len() + request.path_and_query.len());
-        url.push_str(endpoint.as_str());
-        url.push_str(&request.path_and_query);
-        let headers = Array::new();
-        let push = |name: &str, value: &str| {
-            headers.push(&Array::of2(&name.into(), &value.into()));
-        };
-        for (name, value) in &request.headers {
-            push(name, value);
-        }
-        push(header::CLIENT_REQUEST_ID, request_id);
-        if !user_agent.is_empty() {
-            push(header::USER_AGENT, user_agent);
-        }
-        push(signing::header::X_MS_DATE, &signed.x_ms_date);
-        push(
-            signing::header::X_MS_CONTENT_SHA256,
-            &signed.x_ms_content_sha256,
-        );
-        push(signing::header::AUTHORIZATION, &signed.authorization);
-        let out = Object::new();
-        set(&out, "method", &request.method.into());
-        set(&out, "url", &url.into());
-        set(&out, "headers", &headers);
-        if !request.body.is_empty() {
-            set(&out, "body", &Uint8Array::from(request.body.as_slice()));
-        }
-        set(
-            &out,
-            "stringToSign",
-            &signed.string_to_sign.as_string().into(),
-        );
-        Ok(out)
+/// Builds and signs `op` at `now` (unix seconds): `{ method, url, headers: [[name, value], ...], body?,
+/// stringToSign }`. Called for every attempt: each one is signed with its own date.
+pub(crate) fn prepare(input: &Value) -> Reply {
+    let (cs, api_version) = resource(input)?;
+    let args = input.get("args").unwrap_or(&Value::Null);
+    let request = build(&api_version, &text(input, "op"), args)?;
+    let endpoint = cs.endpoint();
+    let signed = signing::sign_target(
+        cs.access_key(),
+        request.method,
+        endpoint.authority(),
+        &request.path_and_query,
+        &request.body,
+        number(input, "now").unwrap_or_default() as i64,
+    )?;
+    let mut url = String::with_capacity(endpoint.as_str().len() + request.path_and_query.len());
+    url.push_str(endpoint.as_str());
+    url.push_str(&request.path_and_query);
+    let request_id = text(input, "requestId");
+    let user_agent = text(input, "userAgent");
+    let mut headers: Vec<(&str, &str)> = request.headers.clone();
+    headers.push((header::CLIENT_REQUEST_ID, &request_id));
+    if !user_agent.is_empty() {
+        headers.push((header::USER_AGENT, &user_agent));
     }
+    headers.push((signing::header::X_MS_DATE, &signed.x_ms_date));
+    headers.push((
+        signing::header::X_MS_CONTENT_SHA256,
+        &signed.x_ms_content_sha256,
+    ));
+    headers.push((signing::header::AUTHORIZATION, &signed.authorization));
+    let mut out = ObjectWriter::new();
+    out.string("method", request.method);
+    out.string("url", &url);
+    out.raw(
+        "headers",
+        &convert::array(&headers, |o, (n, v)| convert::pair(o, n, v)),
+    );
+    if !request.body.is_empty() {
+        out.string(
+            "body",
+            core::str::from_utf8(&request.body).unwrap_or_default(),
+        );
+    }
+    out.string("stringToSign", &signed.string_to_sign.as_string());
+    Ok(Some(out.finish()))
+}
 
-    /// Reads the answer to `op`: the typed result, or throws the typed error. `headers` is
-    /// `[[name, value], ...]`, `body` what `JSON.parse` made of the body (`null` when empty, the text when
-    /// it was not JSON).
-    pub fn parse(
-        &self,
-        op: &str,
-        status: u16,
-        headers: &JsValue,
-        body: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let response = Response {
-            status,
-            headers: headers_from_js(headers),
-            body: JsBody(body),
-        };
-        let result: Result<JsValue, Error> = match op {
-            "createUser" => {
-                ops::parse_create_user_response(&response).map(|u| user_to_js(&u).into())
-            }
-            "createUserAndToken" => ops::parse_create_user_and_token_response(&response).map(|r| {
-                let out = Object::new();
-                set(&out, "user", &user_to_js(&r.user));
-                token_to_js(&r.token, &out);
-                out.into()
-            }),
-            "getToken" | "getTokenForTeamsUser" => ops::parse_token_response(&response).map(|t| {
-                let out = Object::new();
-                token_to_js(&t, &out);
-                out.into()
-            }),
-            "revokeTokens" | "deleteUser" => {
-                ops::parse_empty_response(&response).map(|()| JsValue::UNDEFINED)
-            }
-            "getUser" => ops::parse_get_user_response(&response).map(|u| user_to_js(&u).into()),
-            _ => return Err(invalid("operation", "unknown operation")),
-        };
-        result.map_err(|e| error_to_js(&e))
+/// `[[name, value], ...]` as sent by the JS side; anything else is skipped.
+fn headers(value: Option<&Value>) -> Vec<(String, String)> {
+    let Some(Value::Array(items)) = value else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|pair| match pair {
+            Value::Array(p) => match (p.first(), p.get(1)) {
+                (Some(Value::String(n)), Some(Value::String(v))) => Some((n.clone(), v.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn user_json(user: &ops::CommunicationUser) -> String {
+    let mut out = ObjectWriter::new();
+    out.string("communicationUserId", &user.id);
+    optional(&mut out, "customId", user.custom_id.as_deref());
+    if let Some(ms) = user.last_token_issued_at_unix_ms() {
+        out.number("lastTokenIssuedAt", ms);
     }
+    out.finish()
+}
+
+fn token_json(token: &ops::AccessToken, out: &mut ObjectWriter) {
+    out.string("token", &token.token);
+    out.number("expiresOn", token.expires_on_unix_ms);
+}
+
+/// Reads the answer to `op`: the typed result or the typed error. `headers` is `[[name, value], ...]`,
+/// `body` the body's text.
+pub(crate) fn parse(input: &Value) -> Reply {
+    let response = Response {
+        status: number(input, "status").unwrap_or_default() as u16,
+        headers: headers(input.get("headers")),
+        body: text(input, "body"),
+    };
+    Ok(match text(input, "op").as_str() {
+        "createUser" => Some(user_json(&ops::parse_create_user_response(&response)?)),
+        "createUserAndToken" => {
+            let r = ops::parse_create_user_and_token_response(&response)?;
+            let mut out = ObjectWriter::new();
+            out.raw("user", &user_json(&r.user));
+            token_json(&r.token, &mut out);
+            Some(out.finish())
+        }
+        "getToken" | "getTokenForTeamsUser" => {
+            let mut out = ObjectWriter::new();
+            token_json(&ops::parse_token_response(&response)?, &mut out);
+            Some(out.finish())
+        }
+        "revokeTokens" | "deleteUser" => {
+            ops::parse_empty_response(&response)?;
+            None
+        }
+        "getUser" => Some(user_json(&ops::parse_get_user_response(&response)?)),
+        _ => return Err(invalid("operation", "unknown operation")),
+    })
 }
 
 /// How long to wait before retrying, in milliseconds, or -1 to stop. `status` 0 means the request failed
 /// without an answer (network error), -1 that the attempt timed out. `retry` counts retries already made;
 /// `options` is `{ maxRetries, baseDelayMs, maxDelayMs }`.
-#[wasm_bindgen(js_name = retryDelay)]
-pub fn retry_delay(
-    retry: u32,
-    status: i32,
-    headers: &JsValue,
-    now_unix_ms: f64,
-    random: f64,
-    options: &JsValue,
-) -> f64 {
+pub(crate) fn retry_delay(input: &Value) -> String {
     let defaults = RetryOptions::default();
-    let number =
-        |name: &str, default: u64| get(options, name).as_f64().map_or(default, |n| n as u64);
+    let options = input.get("options").unwrap_or(&Value::Null);
+    let setting = |name: &str, default: u64| number(options, name).map_or(default, |n| n as u64);
     let options = RetryOptions {
-        max_retries: number("maxRetries", u64::from(defaults.max_retries)) as u32,
-        base_delay_ms: number("baseDelayMs", defaults.base_delay_ms),
-        max_delay_ms: number("maxDelayMs", defaults.max_delay_ms),
+        max_retries: setting("maxRetries", u64::from(defaults.max_retries)) as u32,
+        base_delay_ms: setting("baseDelayMs", defaults.base_delay_ms),
+        max_delay_ms: setting("maxDelayMs", defaults.max_delay_ms),
     };
-    let headers = headers_from_js(headers);
+    let headers = headers(input.get("headers"));
+    let status = number(input, "status").unwrap_or_default() as i32;
     let outcome = match status {
         0 => Outcome::NetworkError,
         s if s < 0 => Outcome::Timeout,
@@ -305,8 +249,15 @@ pub fn retry_delay(
             headers: &headers,
         },
     };
-    match retry::decide(&options, retry, &outcome, now_unix_ms as i64, random) {
-        Decision::Retry { delay_ms } => delay_ms as f64,
-        Decision::Stop => -1.0,
+    let retry = number(input, "retry").unwrap_or_default() as u32;
+    let now = number(input, "now").unwrap_or_default() as i64;
+    let random = number(input, "random").unwrap_or_default();
+    let mut out = String::with_capacity(8);
+    match retry::decide(&options, retry, &outcome, now, random) {
+        Decision::Retry { delay_ms } => {
+            crate::json::write_integer(&mut out, i64::try_from(delay_ms).unwrap_or(i64::MAX))
+        }
+        Decision::Stop => out.push_str("-1"),
     }
+    out
 }
