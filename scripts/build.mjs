@@ -55,7 +55,7 @@ export function build() {
   // unstable cargo flags on the stable toolchain (RUSTC_BOOTSTRAP=1), for this build only.
   const env = {
     RUSTC_BOOTSTRAP: "1",
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort",
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
     CARGO_TARGET_DIR: join(root, "target", "wasm-package"),
     ...(optLevel ? { CARGO_PROFILE_WASM_OPT_LEVEL: optLevel } : {}),
   };

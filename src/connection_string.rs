@@ -105,10 +105,7 @@ impl Endpoint {
                 "the endpoint must start with https:// (or http:// for a local emulator)",
             )
         })?;
-        let (authority, tail) = match rest.find(['/', '?', '#']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
+        let (authority, tail) = split_at_byte(rest, |b| matches!(b, b'/' | b'?' | b'#'));
         if !(tail.is_empty() || tail == "/") {
             return Err(endpoint_error(
                 "the endpoint must not have a path, query or fragment",
@@ -119,7 +116,7 @@ impl Endpoint {
             Some(p) if p != scheme.default_port() => {
                 let mut a = host.clone();
                 a.push(':');
-                a.push_str(&p.to_string());
+                crate::json::write_integer(&mut a, i64::from(p));
                 a
             }
             _ => host.clone(),
@@ -168,25 +165,45 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts[0] == "127"
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-        && parts
-            .iter()
-            .all(|p| p.parse::<u16>().map(|n| n <= 255).unwrap_or(false))
+    // 127.x.y.z: four dot-separated numbers of one to three digits, each at most 255, the first 127.
+    let mut parts = 0;
+    for part in host.split('.') {
+        match decimal(part, 3) {
+            Some(n) if n <= 255 && (parts > 0 || n == 127) => parts += 1,
+            _ => return false,
+        }
+    }
+    parts == 4
 }
 
-fn split_scheme(input: &str) -> Option<(Scheme, &str)> {
-    let i = input.find("://")?;
-    let scheme = match input[..i].to_ascii_lowercase().as_str() {
-        "https" => Scheme::Https,
-        "http" => Scheme::Http,
-        _ => return None,
+/// The value of `1..=max_digits` ASCII digits; `None` for anything else.
+fn decimal(digits: &str, max_digits: usize) -> Option<u32> {
+    if digits.is_empty() || digits.len() > max_digits {
+        return None;
+    }
+    digits.bytes().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// `s` split before its first byte that `stop` accepts (`(s, "")` when there is none).
+pub(crate) fn split_at_byte(s: &str, stop: impl Fn(u8) -> bool) -> (&str, &str) {
+    let i = s.bytes().position(stop).unwrap_or(s.len());
+    (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or(""))
+}
+
+/// `http://...` or `https://...` (scheme in any case): the scheme and what follows `://`.
+pub(crate) fn split_scheme(input: &str) -> Option<(Scheme, &str)> {
+    let i = input.as_bytes().windows(3).position(|w| w == b"://")?;
+    let name = input.get(..i)?;
+    let scheme = if name.eq_ignore_ascii_case("https") {
+        Scheme::Https
+    } else if name.eq_ignore_ascii_case("http") {
+        Scheme::Http
+    } else {
+        return None;
     };
-    Some((scheme, &input[i + 3..]))
+    Some((scheme, input.get(i + 3..)?))
 }
 
 fn split_authority(authority: &str) -> Result<(String, Option<u16>)> {
@@ -220,17 +237,10 @@ fn split_authority(authority: &str) -> Result<(String, Option<u16>)> {
     };
     let port = match port {
         "" => None,
-        p => {
-            let digits = p.strip_prefix(':').unwrap_or("");
-            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
-            {
-                return Err(endpoint_error("the endpoint has an invalid port"));
-            }
-            match digits.parse::<u16>() {
-                Ok(0) | Err(_) => return Err(endpoint_error("the endpoint has an invalid port")),
-                Ok(n) => Some(n),
-            }
-        }
+        p => match decimal(p.strip_prefix(':').unwrap_or(""), 5).map(u16::try_from) {
+            Some(Ok(n)) if n > 0 => Some(n),
+            _ => return Err(endpoint_error("the endpoint has an invalid port")),
+        },
     };
     if host.is_empty() {
         return Err(endpoint_error("the endpoint has no host"));
@@ -316,5 +326,77 @@ impl ConnectionString {
     /// The decoded access key.
     pub fn access_key(&self) -> &AccessKey {
         &self.access_key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The straightforward reading of the loopback rule, to check the allocation-free one against.
+    fn loopback_reference(host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+            return true;
+        }
+        let parts: Vec<&str> = host.split('.').collect();
+        parts.len() == 4
+            && parts[0] == "127"
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.len() <= 3
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && p.parse::<u16>().is_ok_and(|n| n <= 255)
+            })
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "a.localhost",
+            "[::1]",
+            "127.0.0.1",
+            "127.255.255.255",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "localhost.",
+            "127.0.0",
+            "127.0.0.1.",
+            "127.0.0.256",
+            "127.0.0.0001",
+            "0127.0.0.1",
+            "128.0.0.1",
+            "127.0.0.-1",
+            "127..0.1",
+            "127.0.0.1a",
+            "[::2]",
+            "example.com",
+            "127.0.0.+1",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn loopback_matches_the_reference(host in "(127|12[0-9]|[0-9]{0,4})(\\.[0-9+a-z]{0,4}){0,5}") {
+            proptest::prop_assert_eq!(is_loopback_host(&host), loopback_reference(&host), "{}", host);
+        }
+
+        #[test]
+        fn ports_parse_as_before(port in "[0-9+-]{0,7}") {
+            let reference = !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|n| n > 0);
+            let parsed = Endpoint::parse(&format!("https://h:{port}"));
+            proptest::prop_assert_eq!(parsed.is_ok(), reference, "{}", port);
+        }
     }
 }

@@ -8,7 +8,7 @@
 //! Every stage is a value you can print and compare: [`content_hash`], [`RequestTarget`], [`StringToSign`],
 //! [`signature`], [`SignedHeaders`]. [`verify`] is the server side, used by the emulator.
 
-use crate::connection_string::{AccessKey, Scheme};
+use crate::connection_string::{split_at_byte, split_scheme, AccessKey, Scheme};
 use crate::date;
 use crate::error::{Error, ErrorKind, Result};
 use base64::engine::general_purpose::STANDARD;
@@ -58,23 +58,10 @@ impl RequestTarget {
     /// Splits an absolute `http(s)` URL into what is signed, without re-encoding anything.
     pub fn from_url(url: &str) -> Result<RequestTarget> {
         let bad = |m: &'static str| Error::new(ErrorKind::InvalidArgument, m).with_target("url");
-        let (scheme, rest) = match url.find("://") {
-            Some(i) if url[..i].eq_ignore_ascii_case("https") => (Scheme::Https, &url[i + 3..]),
-            Some(i) if url[..i].eq_ignore_ascii_case("http") => (Scheme::Http, &url[i + 3..]),
-            _ => {
-                return Err(bad(
-                    "the url must be absolute and start with https:// or http://",
-                ))
-            }
-        };
-        let rest = match rest.find('#') {
-            Some(i) => &rest[..i],
-            None => rest,
-        };
-        let (authority, path_and_query) = match rest.find(['/', '?']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
+        let (scheme, rest) = split_scheme(url)
+            .ok_or_else(|| bad("the url must be absolute and start with https:// or http://"))?;
+        let (rest, _fragment) = split_at_byte(rest, |b| b == b'#');
+        let (authority, path_and_query) = split_at_byte(rest, |b| b == b'/' || b == b'?');
         let endpoint = crate::connection_string::Endpoint::parse(&{
             let mut e = String::with_capacity(authority.len() + 8);
             e.push_str(scheme.as_str());
