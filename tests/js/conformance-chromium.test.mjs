@@ -41,10 +41,14 @@ describe("conformance: chromium", () => {
     emulator = await startEmulator({ faults: true, www: dir });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
     tab = await browser.newPage();
+    const notes = [];
     tab.on("pageerror", (e) => pageErrors.push(e.message));
+    tab.on("console", (m) => notes.push(`console ${m.type()}: ${m.text()}`));
+    tab.on("requestfailed", (r) => notes.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
+    tab.on("response", (r) => r.status() >= 400 && notes.push(`${r.status()} ${r.url()}`));
     await tab.goto(`${emulator.url}/index.html`);
-    await tab.waitForFunction(() => document.title === "conformance ready" || undefined, null, { timeout: 15_000 }).catch((e) => {
-      throw new Error(`the page did not load the suite: ${pageErrors.join("; ") || e.message}`);
+    await tab.waitForFunction(() => document.title === "conformance ready" || undefined, null, { timeout: 30_000 }).catch((e) => {
+      throw new Error(`the page did not load the suite: ${[...pageErrors, ...notes].join("; ") || e.message}`);
     });
   });
   after(async () => {
