@@ -143,9 +143,14 @@ describe("the packed package", () => {
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
     const page = await browser.newPage();
     const errors = [];
+    const notes = [];
     page.on("pageerror", (e) => errors.push(e.message));
+    page.on("requestfailed", (r) => notes.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
+    page.on("response", (r) => r.status() >= 400 && notes.push(`${r.status()} ${r.url()}`));
     await page.goto(`${emulator.url}/index.html`);
-    await page.waitForFunction(() => document.getElementById("out").textContent !== "", null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.getElementById("out").textContent !== "", null, { timeout: 30_000 }).catch((e) => {
+      throw new Error(`the app did not finish: ${[...errors, ...notes].join("; ") || e.message}`);
+    });
     const shown = JSON.parse(await page.textContent("#out"));
     assert.equal(shown.error, undefined, shown.error);
     assert.match(shown.user, /^8:acs:/);
