@@ -62,28 +62,34 @@ pub struct ServiceError {
 }
 
 /// An error from any part of the library. Its message and `Debug` never contain an access key.
+///
+/// One pointer wide, so that results carrying it stay small and cheap to pass up (which matters for the
+/// size of the WebAssembly build).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Inner>);
+
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     target: Option<Cow<'static, str>>,
-    service: Option<Box<ServiceError>>,
+    service: Option<ServiceError>,
 }
 
 impl Error {
     /// An error of `kind` with a short message.
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             target: None,
             service: None,
-        }
+        }))
     }
 
     /// Names the input (connection-string part, argument, field) that was wrong.
     pub fn with_target(mut self, target: impl Into<Cow<'static, str>>) -> Self {
-        self.target = Some(target.into());
+        self.0.target = Some(target.into());
         self
     }
 
@@ -93,51 +99,62 @@ impl Error {
             Some(m) => Cow::Owned(m.clone()),
             None => Cow::Borrowed("the service answered with an error status"),
         };
-        Error {
+        Error(Box::new(Inner {
             kind: ErrorKind::Service,
             message,
             target: None,
-            service: Some(Box::new(info)),
-        }
+            service: Some(info),
+        }))
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The stable `ERR_*` code.
     pub fn code(&self) -> &'static str {
-        self.kind.code()
+        self.0.kind.code()
     }
 
     /// The short message (never contains a secret).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The part, argument or field that was wrong: the caller's, or else the service's `target`.
     pub fn target(&self) -> Option<&str> {
-        match &self.target {
+        match &self.0.target {
             Some(t) => Some(t),
-            None => self.service.as_ref().and_then(|s| s.target.as_deref()),
+            None => self.0.service.as_ref().and_then(|s| s.target.as_deref()),
         }
     }
 
     /// What the service said, for `ERR_SERVICE` errors.
     pub fn service_error(&self) -> Option<&ServiceError> {
-        self.service.as_deref()
+        self.0.service.as_ref()
     }
 
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<u16> {
-        self.service.as_ref().map(|s| s.status)
+        self.0.service.as_ref().map(|s| s.status)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("target", &self.0.target)
+            .field("service", &self.0.service)
+            .finish()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
