@@ -105,7 +105,7 @@ impl Endpoint {
                 "the endpoint must start with https:// (or http:// for a local emulator)",
             )
         })?;
-        let (authority, tail) = split_at_byte(rest, |b| matches!(b, b'/' | b'?' | b'#'));
+        let (authority, tail) = split_at_byte(rest, b"/?#");
         if !(tail.is_empty() || tail == "/") {
             return Err(endpoint_error(
                 "the endpoint must not have a path, query or fragment",
@@ -186,9 +186,12 @@ fn decimal(digits: &str, max_digits: usize) -> Option<u32> {
     })
 }
 
-/// `s` split before its first byte that `stop` accepts (`(s, "")` when there is none).
-pub(crate) fn split_at_byte(s: &str, stop: impl Fn(u8) -> bool) -> (&str, &str) {
-    let i = s.bytes().position(stop).unwrap_or(s.len());
+/// `s` split before its first byte that is one of `stops` (`(s, "")` when there is none).
+pub(crate) fn split_at_byte<'a>(s: &'a str, stops: &[u8]) -> (&'a str, &'a str) {
+    let i = s
+        .bytes()
+        .position(|b| stops.contains(&b))
+        .unwrap_or(s.len());
     (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or(""))
 }
 

@@ -548,64 +548,59 @@ impl Parser<'_> {
         }
     }
 
-    /// Consumes `0-9` digits, returns how many.
-    fn digits(&mut self, mut each: impl FnMut(u8)) -> usize {
-        let start = self.at;
-        while let Some(d @ b'0'..=b'9') = self.peek() {
-            each(d - b'0');
-            self.at += 1;
-        }
-        self.at - start
-    }
-
     fn number(&mut self) -> Option<f64> {
+        let start = self.at;
         let negative = self.peek() == Some(b'-');
         if negative {
             self.at += 1;
         }
-        // Up to 19 significant digits in `mantissa`, the rest accounted for in `exponent`.
+        // Up to 19 significant digits in `mantissa`, the rest accounted for in `exponent`. `part` is 0 in
+        // the integer digits, 1 in the fraction, 2 in the exponent; `digits` counts each part's digits.
         let mut mantissa: u64 = 0;
         let mut exponent: i64 = 0;
-        let leading_zero = self.peek() == Some(b'0');
-        let int_digits = self.digits(|d| {
-            if mantissa < 1_000_000_000_000_000_000 {
-                mantissa = mantissa * 10 + u64::from(d);
-            } else {
-                exponent += 1;
+        let mut exp_value: i64 = 0;
+        let mut exp_negative = false;
+        let mut digits = [0usize; 3];
+        let mut part = 0;
+        let mut dot = false;
+        loop {
+            match self.peek() {
+                Some(d @ b'0'..=b'9') => {
+                    let d = d - b'0';
+                    if part == 2 {
+                        exp_value = (exp_value * 10 + i64::from(d)).min(100_000);
+                    } else if mantissa < 1_000_000_000_000_000_000 {
+                        mantissa = mantissa * 10 + u64::from(d);
+                        exponent -= part as i64;
+                    } else {
+                        exponent += 1 - part as i64;
+                    }
+                    digits[part] += 1;
+                }
+                Some(b'.') if part == 0 => {
+                    part = 1;
+                    dot = true;
+                }
+                Some(b'e' | b'E') if part < 2 && digits[part] > 0 => {
+                    part = 2;
+                    if let Some(sign @ (b'+' | b'-')) = self.text.as_bytes().get(self.at + 1) {
+                        exp_negative = *sign == b'-';
+                        self.at += 1;
+                    }
+                }
+                _ => break,
             }
-        });
-        if int_digits == 0 || (leading_zero && int_digits > 1) {
+            self.at += 1;
+        }
+        let leading_zero = self.text.as_bytes().get(start + usize::from(negative)) == Some(&b'0');
+        if digits[0] == 0
+            || (leading_zero && digits[0] > 1)
+            || (dot && digits[1] == 0)
+            || (part == 2 && digits[2] == 0)
+        {
             return None;
         }
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            let frac_digits = self.digits(|d| {
-                if mantissa < 1_000_000_000_000_000_000 {
-                    mantissa = mantissa * 10 + u64::from(d);
-                    exponent -= 1;
-                }
-            });
-            if frac_digits == 0 {
-                return None;
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.at += 1;
-            let sign = match self.peek() {
-                Some(b'-') => -1,
-                Some(b'+') => 1,
-                _ => 0,
-            };
-            if sign != 0 {
-                self.at += 1;
-            }
-            let mut e: i64 = 0;
-            let exp_digits = self.digits(|d| e = (e * 10 + i64::from(d)).min(100_000));
-            if exp_digits == 0 {
-                return None;
-            }
-            exponent += if sign < 0 { -e } else { e };
-        }
+        exponent += if exp_negative { -exp_value } else { exp_value };
         let magnitude = scale(mantissa as f64, exponent.clamp(-400, 400) as i32);
         Some(if negative { -magnitude } else { magnitude })
     }

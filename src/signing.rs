@@ -60,8 +60,8 @@ impl RequestTarget {
         let bad = |m: &'static str| Error::new(ErrorKind::InvalidArgument, m).with_target("url");
         let (scheme, rest) = split_scheme(url)
             .ok_or_else(|| bad("the url must be absolute and start with https:// or http://"))?;
-        let (rest, _fragment) = split_at_byte(rest, |b| b == b'#');
-        let (authority, path_and_query) = split_at_byte(rest, |b| b == b'/' || b == b'?');
+        let (rest, _fragment) = split_at_byte(rest, b"#");
+        let (authority, path_and_query) = split_at_byte(rest, b"/?");
         let endpoint = crate::connection_string::Endpoint::parse(&{
             let mut e = String::with_capacity(authority.len() + 8);
             e.push_str(scheme.as_str());

@@ -84,7 +84,7 @@ pub(crate) fn create_identifier_from_raw_id(input: &Value) -> String {
 /// one.
 pub(crate) fn get_identifier_raw_id(input: &Value) -> Reply {
     let identifier = input.get("identifier").unwrap_or(&Value::Null);
-    let is_anonymous = || identifier.get("isAnonymous") == Some(&Value::Bool(true));
+    let is_anonymous = || matches!(identifier.get("isAnonymous"), Some(Value::Bool(true)));
     let raw = if let Some(id) = identifier.str("communicationUserId") {
         id
     } else if let Some(raw) = identifier.str("rawId") {

@@ -16,7 +16,10 @@ use crate::signing;
 fn resource(input: &Value) -> Result<(ConnectionString, String), Error> {
     let cs = ConnectionString::parse(&text(input, "connectionString"))?;
     let endpoint = cs.endpoint();
-    let insecure = input.get("allowInsecureConnection") == Some(&Value::Bool(true));
+    let insecure = matches!(
+        input.get("allowInsecureConnection"),
+        Some(Value::Bool(true))
+    );
     if endpoint.scheme() == Scheme::Http && !endpoint.is_loopback() && !insecure {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -42,17 +45,19 @@ pub(crate) fn client(input: &Value) -> Reply {
 }
 
 fn strings(value: Option<&Value>) -> Result<Vec<String>, Error> {
-    let wrong = || invalid("scopes", "scopes must be an array of strings");
-    match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|s| match s {
-                Value::String(s) => Ok(s.clone()),
-                _ => Err(wrong()),
-            })
-            .collect(),
-        _ => Err(wrong()),
+    let mut out = Vec::new();
+    if let Some(Value::Array(items)) = value {
+        for item in items {
+            match item {
+                Value::String(s) => out.push(s.clone()),
+                _ => break,
+            }
+        }
+        if out.len() == items.len() {
+            return Ok(out);
+        }
     }
+    Err(invalid("scopes", "scopes must be an array of strings"))
 }
 
 fn minutes(args: &Value) -> Result<Option<u32>, Error> {
@@ -166,19 +171,17 @@ pub(crate) fn prepare(input: &Value) -> Reply {
 
 /// `[[name, value], ...]` as sent by the JS side; anything else is skipped.
 fn headers(value: Option<&Value>) -> Vec<(String, String)> {
-    let Some(Value::Array(items)) = value else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|pair| match pair {
-            Value::Array(p) => match (p.first(), p.get(1)) {
-                (Some(Value::String(n)), Some(Value::String(v))) => Some((n.clone(), v.clone())),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
+    let mut out = Vec::new();
+    if let Some(Value::Array(items)) = value {
+        for pair in items {
+            if let Value::Array(p) = pair {
+                if let [Value::String(n), Value::String(v), ..] = p.as_slice() {
+                    out.push((n.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn user_json(user: &ops::CommunicationUser) -> String {

@@ -30,7 +30,7 @@ use crate::connection_string::ConnectionString;
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, ObjectWriter, Value};
 use crate::signing;
-use std::cell::RefCell;
+use core::cell::Cell;
 
 #[global_allocator]
 static ALLOCATOR: allocator::BumpAllocator = allocator::BumpAllocator::new();
@@ -40,26 +40,29 @@ type Reply = Result<Option<String>, Error>;
 
 /// The buffers shared with the JS side: what it writes for the next call, and the last call's answer.
 struct Buffers {
-    input: Vec<u8>,
-    output: String,
+    input: Cell<Vec<u8>>,
+    output: Cell<String>,
 }
 
-thread_local! {
-    static BUFFERS: RefCell<Buffers> = const {
-        RefCell::new(Buffers { input: Vec::new(), output: String::new() })
-    };
-}
+// SAFETY: without the atomics target feature (see `allocator`) a wasm32 module runs on one thread, and no
+// export calls another, so the cells are only ever used by one call at a time.
+unsafe impl Sync for Buffers {}
+
+static BUFFERS: Buffers = Buffers {
+    input: Cell::new(Vec::new()),
+    output: Cell::new(String::new()),
+};
 
 /// A zeroed buffer of `len` bytes for the JS side to write the next call's input into; its address.
 #[no_mangle]
 pub extern "C" fn acs_input(len: usize) -> *mut u8 {
-    BUFFERS.with_borrow_mut(|b| {
-        // Free the last call's buffers first: with nothing allocated the heap starts over.
-        b.input = Vec::new();
-        b.output = String::new();
-        b.input = vec![0; len];
-        b.input.as_mut_ptr()
-    })
+    // Free the last call's buffers first: with nothing allocated the heap starts over.
+    drop(BUFFERS.input.take());
+    drop(BUFFERS.output.take());
+    let mut input = vec![0; len];
+    let at = input.as_mut_ptr();
+    BUFFERS.input.set(input);
+    at
 }
 
 /// Runs the call written into the input buffer: `bytes_len` bytes of body, then `text_len` bytes of the
@@ -67,29 +70,34 @@ pub extern "C" fn acs_input(len: usize) -> *mut u8 {
 /// afterwards, since it held a connection string.
 #[no_mangle]
 pub extern "C" fn acs_call(bytes_len: usize, text_len: usize) -> usize {
-    BUFFERS.with_borrow_mut(|b| {
-        let (bytes, text) = b.input.split_at(bytes_len.min(b.input.len()));
-        let request = core::str::from_utf8(text.get(..text_len).unwrap_or_default())
-            .ok()
-            .and_then(json::parse);
-        let reply = match &request {
-            Some(Value::Array(call)) => match (call.first(), call.get(1)) {
-                (Some(Value::String(op)), Some(input)) => dispatch(op, input, bytes),
-                _ => Err(invalid("op", "unknown operation")),
-            },
-            _ => Err(invalid("input", "the input is not JSON")),
-        };
-        drop(request);
-        b.input.fill(0);
-        b.output = convert::reply(reply);
-        b.output.len()
-    })
+    let mut input = BUFFERS.input.take();
+    let (bytes, text) = input.split_at(bytes_len.min(input.len()));
+    let request = core::str::from_utf8(text.get(..text_len).unwrap_or_default())
+        .ok()
+        .and_then(json::parse);
+    let reply = match &request {
+        Some(Value::Array(call)) => match call.as_slice() {
+            [Value::String(op), input, ..] => dispatch(op, input, bytes),
+            _ => Err(invalid("op", "unknown operation")),
+        },
+        _ => Err(invalid("input", "the input is not JSON")),
+    };
+    drop(request);
+    input.fill(0);
+    BUFFERS.input.set(input);
+    let output = convert::reply(reply);
+    let len = output.len();
+    BUFFERS.output.set(output);
+    len
 }
 
 /// The address of the last call's answer.
 #[no_mangle]
 pub extern "C" fn acs_output() -> *const u8 {
-    BUFFERS.with_borrow(|b| b.output.as_ptr())
+    let output = BUFFERS.output.take();
+    let at = output.as_ptr();
+    BUFFERS.output.set(output);
+    at
 }
 
 /// Runs `op` on `input` (and `bytes`, the body to sign for `sign`). See the module docs.
