@@ -292,6 +292,9 @@ fn fault_reply(fault: &faults::Fault, status: u16) -> Reply {
     reply
 }
 
+/// How long a request body may take to arrive once the headers are in.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Reads the body; `Err` with a 413 when it is over the limit. The rest of an oversized body is read
 /// and dropped (up to 16 MiB) so that the client sees the 413 rather than a reset connection.
 async fn read_body(body: Incoming, declared: Option<u64>) -> Result<Bytes, Reply> {
@@ -346,6 +349,17 @@ async fn respond(
     client_request_id: Option<&str>,
 ) -> Outcome {
     let method = req.method().clone();
+    // HTTP/1.1 requires a Host header (RFC 9112 section 3.2): without one the request is malformed.
+    if req.version() == hyper::Version::HTTP_11 && header(&req, "host").is_none() {
+        return Outcome::api(
+            "-",
+            Reply::error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                "The request has no Host header.",
+            ),
+        );
+    }
     if method == Method::OPTIONS {
         return Outcome::api(
             "OPTIONS *",
@@ -439,10 +453,23 @@ async fn respond(
         .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
     let declared = header(&req, "content-length").and_then(|v| v.parse::<u64>().ok());
-    let body = match read_body(req.into_body(), declared).await {
-        Ok(b) => b,
-        Err(reply) => return Outcome::api("-", reply),
-    };
+    // A body that stops arriving must not hold the connection forever (the header timeout does not
+    // cover it).
+    let body =
+        match tokio::time::timeout(BODY_READ_TIMEOUT, read_body(req.into_body(), declared)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(reply)) => return Outcome::api("-", reply),
+            Err(_) => {
+                return Outcome::api(
+                    "-",
+                    Reply::error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "RequestTimeout",
+                        "The request body did not arrive in time.",
+                    ),
+                )
+            }
+        };
     let headers: Vec<(&str, &str)> = owned_headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

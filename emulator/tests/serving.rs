@@ -218,3 +218,29 @@ fn www_serves_the_demo_page_with_content_types() {
     assert_eq!(emu.raw("GET", "/emulator/config", &[], b"").status, 200);
     emu.new_user();
 }
+
+#[test]
+fn an_http_1_1_request_without_host_is_a_400() {
+    let emu = Emulator::start(&[]);
+    for target in ["/emulator/health", "/identities?api-version=2023-10-01"] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(format!("GET {target} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("HTTP/1.1 400"), "{target}: {text}");
+    }
+    // HTTP/1.0 has no Host requirement, and the server keeps serving.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"GET /emulator/health HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    assert!(
+        String::from_utf8_lossy(&out).starts_with("HTTP/1.0 200")
+            || String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200")
+    );
+}
