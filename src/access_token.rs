@@ -93,7 +93,7 @@ pub fn payload_bytes(token: &str) -> Result<Vec<u8>> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(invalid("the access token is too long"));
     }
-    let mut parts = token.split('.');
+    let mut parts = crate::ascii::split(token, b'.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -145,15 +145,13 @@ pub fn claims_from_payload<B: JsonBody + ?Sized>(payload: &B) -> Result<AccessTo
         id.push_str(&s);
         id
     });
-    let scopes = raw
-        .acs_scope
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let mut scopes = Vec::new();
+    for scope in crate::ascii::split(raw.acs_scope.as_deref().unwrap_or(""), b',') {
+        let scope = scope.trim();
+        if !scope.is_empty() {
+            scopes.push(scope.to_string());
+        }
+    }
     Ok(AccessTokenClaims {
         user_id,
         scopes,

@@ -2,6 +2,7 @@
 //! forgiving parser (any order, any case, whitespace and empty segments ignored) that is strict where it
 //! matters (one endpoint without a path, one valid base64 key), and the [`AccessKey`] secret type.
 
+use crate::ascii;
 use crate::error::{Error, ErrorKind, Result};
 use base64::Engine as _;
 use zeroize::Zeroize;
@@ -167,7 +168,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
     // 127.x.y.z: four dot-separated numbers of one to three digits, each at most 255, the first 127.
     let mut parts = 0;
-    for part in host.split('.') {
+    for part in ascii::split(&host, b'.') {
         match decimal(part, 3) {
             Some(n) if n <= 255 && (parts > 0 || n == 127) => parts += 1,
             _ => return false,
@@ -213,14 +214,13 @@ fn split_authority(authority: &str) -> Result<(String, Option<u16>)> {
     if authority.is_empty() {
         return Err(endpoint_error("the endpoint has no host"));
     }
-    if authority.contains('@') {
+    if ascii::find(authority, b'@').is_some() {
         return Err(endpoint_error(
             "the endpoint must not contain user information",
         ));
     }
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let close = rest
-            .find(']')
+        let close = ascii::find(rest, b']')
             .ok_or_else(|| endpoint_error("the endpoint has an unclosed IPv6 address"))?;
         let host = &authority[..close + 2];
         let ip = &rest[..close];
@@ -233,7 +233,7 @@ fn split_authority(authority: &str) -> Result<(String, Option<u16>)> {
         }
         (host, &authority[close + 2..])
     } else {
-        match authority.find(':') {
+        match ascii::find(authority, b':') {
             Some(i) => (&authority[..i], &authority[i..]),
             None => (authority, ""),
         }
@@ -274,12 +274,12 @@ impl ConnectionString {
     pub fn parse(input: &str) -> Result<ConnectionString> {
         let mut endpoint: Option<&str> = None;
         let mut access_key: Option<&str> = None;
-        for segment in input.split(';') {
+        for segment in ascii::split(input, b';') {
             let segment = segment.trim();
             if segment.is_empty() {
                 continue;
             }
-            let Some((name, value)) = segment.split_once('=') else {
+            let Some((name, value)) = ascii::split_once(segment, b'=') else {
                 continue;
             };
             let is_endpoint = match name.trim().to_ascii_lowercase().as_str() {

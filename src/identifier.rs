@@ -123,7 +123,7 @@ impl CommunicationIdentifier {
     pub fn from_raw_id(raw_id: &str) -> Self {
         if let Some(value) = raw_id.strip_prefix(prefix::PHONE_NUMBER) {
             let is_anonymous = value == ANONYMOUS_PHONE_NUMBER;
-            let asserted_id = match value.rfind('_') {
+            let asserted_id = match crate::ascii::rfind(value, b'_') {
                 Some(i) if !is_anonymous && i + 1 < value.len() => Some(value[i + 1..].to_string()),
                 _ => None,
             };
@@ -134,10 +134,10 @@ impl CommunicationIdentifier {
             };
         }
         // The prefix is everything up to and including the second `:`.
-        let Some(first) = raw_id.find(':') else {
+        let Some(first) = crate::ascii::find(raw_id, b':') else {
             return unknown(raw_id);
         };
-        let Some(second) = raw_id[first + 1..].find(':') else {
+        let Some(second) = crate::ascii::find(&raw_id[first + 1..], b':') else {
             return unknown(raw_id);
         };
         let (head, suffix) = raw_id.split_at(first + second + 2);
@@ -252,7 +252,7 @@ fn acs_prefix(cloud: Cloud) -> &'static str {
 }
 
 fn acs_user(raw_id: &str, suffix: &str, cloud: Cloud) -> CommunicationIdentifier {
-    let mut parts = suffix.split('_');
+    let mut parts = crate::ascii::split(suffix, b'_');
     if let (Some(resource_id), Some(tenant_id), Some(user_id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     {

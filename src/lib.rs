@@ -20,6 +20,7 @@
 )]
 #![warn(missing_docs)]
 
+mod ascii;
 pub mod connection_string;
 pub mod date;
 pub mod error;

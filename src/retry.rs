@@ -79,7 +79,7 @@ pub fn is_retryable_status(status: u16) -> bool {
 /// `digits[.digits]` as an amount scaled by `scale` (1 for milliseconds, 1000 for seconds), fractions
 /// below the unit dropped. `None` for anything else.
 fn parse_amount(s: &str, scale: u64) -> Option<u64> {
-    let (int, frac) = match s.split_once('.') {
+    let (int, frac) = match crate::ascii::split_once(s, b'.') {
         Some((i, f)) => (i, f),
         None => (s, ""),
     };
@@ -87,7 +87,7 @@ fn parse_amount(s: &str, scale: u64) -> Option<u64> {
     if int.is_empty()
         || !all_digits(int)
         || !all_digits(frac)
-        || (s.contains('.') && frac.is_empty())
+        || (crate::ascii::find(s, b'.').is_some() && frac.is_empty())
     {
         return None;
     }
