@@ -203,10 +203,12 @@ export class CommunicationIdentityClient {
       if (prepared.body !== undefined) prepared.body = encoder.encode(prepared.body);
       return prepared;
     };
-    // Check the arguments once before any request, so bad input fails without a network round trip.
-    prepare();
+    // Bad arguments fail here, before any request; the first attempt sends this request, each retry
+    // signs anew.
+    let first = prepare();
     const outcome = await runWithRetries(settings, async (signal) => {
-      const prepared = prepare();
+      const prepared = first || prepare();
+      first = null;
       const started = Date.now();
       const response = await settings.fetchImpl(prepared.url, {
         method: prepared.method,
