@@ -1,0 +1,1 @@
+// Cold start baseline: a Node process that imports nothing.
