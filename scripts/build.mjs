@@ -66,7 +66,7 @@ export function build() {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", wasm, "-o", join(dist, "acs_identity_edge_bg.wasm")]);
+  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", wasm, "-o", join(dist, "acs_identity_edge_bg.wasm")]);
   for (const name of readdirSync(join(root, "js"))) copyFileSync(join(root, "js", name), join(dist, name));
   // The demo page loads the same files from www/pkg/.
   rmSync(join(root, "www", "pkg"), { recursive: true, force: true });
