@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark of issue 8 in one run on this machine, contenders interleaved. Prints
 // a summary and writes bench/results.json and bench/RESULTS.md. Timings are reported, never asserted.
-//   node bench/run.mjs [--quick] [--only size,signing,client,cold,emulator,memory]
-// --quick shortens every phase (for trying the harness; its numbers are not the reported ones).
+//   node bench/run.mjs [--quick] [--only size,signing,client,cold,emulator,memory] [--render]
+// --quick shortens every phase (for trying the harness; its numbers are not the reported ones);
+// --render only rewrites RESULTS.md from results.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, release, platform } from "node:os";
 import { join } from "node:path";
 import { root } from "../scripts/setup.mjs";
@@ -34,6 +35,12 @@ function machine() {
 }
 
 async function main() {
+  if (args.includes("--render")) {
+    const results = JSON.parse(readFileSync(join(root, "bench", "results.json"), "utf8"));
+    writeFileSync(join(root, "bench", "RESULTS.md"), renderMarkdown(results));
+    console.log(renderSummary(results));
+    return;
+  }
   // The package and the emulator as the tests use them.
   if (!existsSync(join(root, "dist", "acs_identity_edge_bg.wasm")) || args.includes("--build")) {
     progress("building the package");
