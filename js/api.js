@@ -151,6 +151,45 @@ function resolveSettings(options = {}) {
   return { fetchImpl, retry, timeoutMs: options.timeoutMs || 0, userAgent, onRequest: options.onRequest };
 }
 
+/** Largest response body read; the service's answers are a few hundred bytes. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+function refuseRedirect(response) {
+  if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+    throw new AcsError({ code: "ERR_INVALID_RESPONSE", message: `the server answered with a redirect (${response.status}), which the service never does; it was not followed`, statusCode: response.status || undefined });
+  }
+}
+
+/** The body as text, refusing one over MAX_RESPONSE_BYTES without reading it all. */
+async function readLimited(response) {
+  const tooLarge = () => new AcsError({ code: "ERR_INVALID_RESPONSE", message: "the response body is larger than 1 MiB", statusCode: response.status });
+  if (Number(response.headers.get("content-length")) > MAX_RESPONSE_BYTES) {
+    if (response.body) await response.body.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 // Browsers do not let scripts set User-Agent; send it where it is honoured.
 const canSetUserAgent = typeof document === "undefined";
 
@@ -214,9 +253,12 @@ export class CommunicationIdentityClient {
         method: prepared.method,
         headers: prepared.headers,
         body: prepared.body,
+        // The service never redirects; following one would resend the body to another server.
+        redirect: "manual",
         signal,
       });
-      const body = await response.text();
+      refuseRedirect(response);
+      const body = await readLimited(response);
       const headers = [...response.headers];
       if (settings.onRequest) {
         settings.onRequest({ request: prepared, response: { status: response.status, statusText: response.statusText, headers, body: traceBody(body) }, durationMs: Date.now() - started });
@@ -289,7 +331,8 @@ export function createSignedFetch(connectionString, options = {}) {
       headers.set("x-ms-content-sha256", signed["x-ms-content-sha256"]);
       headers.set("authorization", signed.authorization);
       if (!headers.has("x-ms-client-request-id")) headers.set("x-ms-client-request-id", requestId);
-      const response = await settings.fetchImpl(url.href, { ...init, method, headers, body: bytes.length ? bytes : undefined, signal });
+      const response = await settings.fetchImpl(url.href, { ...init, method, headers, body: bytes.length ? bytes : undefined, redirect: "manual", signal });
+      refuseRedirect(response);
       return { status: response.status, headers: [...response.headers], response };
     }, init.abortSignal ? { abortSignal: init.abortSignal } : init.signal ? { abortSignal: init.signal } : {});
     return outcome.response;
@@ -322,14 +365,22 @@ export function parseConnectionString(connectionString) {
 
 /**
  * Signs one ACS REST request (HMAC-SHA256). Returns the headers to add, with lower-case names.
- * The URL's path and query are signed exactly as given.
+ * The URL's path and query are signed exactly as fetch sends them (already-encoded text is kept as is).
  */
 export function signRequest(connectionString, request) {
   if (!request || typeof request !== "object") {
     throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "request must be { method, url, body?, date? }", target: "request" });
   }
-  const url = request.url instanceof URL ? request.url.href : request.url;
-  if (typeof url !== "string") throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be a string or URL", target: "url" });
+  const given = request.url instanceof URL ? request.url.href : request.url;
+  if (typeof given !== "string") throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be a string or URL", target: "url" });
+  // Sign what fetch will send: a string that fetch would rewrite (a space, non-ASCII, `..`) is signed in
+  // its rewritten form; a string already in that form is unchanged.
+  let url;
+  try {
+    url = new URL(given).href;
+  } catch {
+    throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be an absolute http(s) URL", target: "url" });
+  }
   const method = typeof request.method === "string" ? request.method : "GET";
   const signed = core("sign", { connectionString: String(connectionString), method, url, date: unixSeconds(request.date) }, bodyBytes(request.body));
   return {

@@ -213,10 +213,10 @@ const SCENARIOS = [
   ["status 999", B.status999, "createUser", ["ERR_NETWORK", "ERR_SERVICE", "ERR_INVALID_RESPONSE"]],
   ["301 without a Location", B.status301NoLocation, "createUser", ["ERR_SERVICE", "ERR_INVALID_RESPONSE"]],
   ["304", B.status304, "createUser", ["ERR_SERVICE", "ERR_INVALID_RESPONSE"]],
-  ["302 to itself, forever", B.redirectLoop, "createUser", ["ERR_NETWORK"]],
+  ["302 to itself, forever", B.redirectLoop, "createUser", ["ERR_INVALID_RESPONSE"]],
   ["429 with Retry-After: 3600", B.retryAfterHour, "createUser", ["ERR_SERVICE"], { statusCode: 429 }],
   ["16 MiB of truncated JSON", B.hugeJson, "createUser", ["ERR_INVALID_RESPONSE"]],
-  ["an endless body", B.endless, "createUser", ["ERR_TIMEOUT"]],
+  ["an endless body", B.endless, "createUser", ["ERR_INVALID_RESPONSE"]],
   ["reset on connect", B.resetOnConnect, "createUser", ["ERR_NETWORK"]],
   ["closed on connect", B.closeOnConnect, "createUser", ["ERR_NETWORK"]],
   ["reset after the request", B.resetAfterRequest, "createUser", ["ERR_NETWORK"]],
@@ -286,7 +286,8 @@ test("a redirect to another origin does not carry the signature there", async ()
   const o = await outcome(c, "createUser");
   results.push(`307 to another origin: ${o.code}${o.result ? ` ${JSON.stringify(o.result)}` : ""}`);
   const there = seen.filter((h) => h.startsWith("other origin:"));
-  for (const h of there) assert.doesNotMatch(h, /\r\nauthorization:/i, "the Authorization header went to another origin");
+  assert.equal(there.length, 0, "the redirect was not followed: nothing reached the other origin");
+  assert.equal(o.code, "ERR_INVALID_RESPONSE");
   queue = [];
   assert.equal((await outcome(c, "createUser")).code, "ok");
 });

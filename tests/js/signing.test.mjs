@@ -65,12 +65,25 @@ test("connection-string cases, and no error ever holds the key", () => {
   }
 });
 
+test("a URL string that fetch would rewrite is signed as fetch sends it", () => {
+  const cs = "endpoint=https://x.example/;accesskey=pw==";
+  const date = new Date(1_649_873_352_000);
+  for (const [given, sent] of [
+    ["https://x.example/a b?q=<x>", "https://x.example/a%20b?q=%3Cx%3E"],
+    ["https://X.EXAMPLE:443/./p/../é", "https://x.example/%C3%A9"],
+    ["https://x.example/already%20encoded?%6D=~", "https://x.example/already%20encoded?%6D=~"],
+  ]) {
+    assert.equal(new URL(given).href, sent);
+    assert.deepEqual(signRequest(cs, { method: "GET", url: given, date }), signRequest(cs, { method: "GET", url: sent, date }), given);
+  }
+});
+
 test("bad arguments are typed errors and the module keeps working", () => {
   const cs = "endpoint=https://x.example/;accesskey=pw==";
   for (const bad of [
     () => signRequest(cs, { method: "GET", url: "not a url" }),
     () => signRequest(cs, { method: "G E T", url: "https://x.example/" }),
-    () => signRequest(cs, { method: "GET", url: "https://x.example/a b" }),
+    () => signRequest(cs, { method: "GET", url: "/relative/only" }),
     () => signRequest(cs, { method: "GET", url: "https://x.example/", date: new Date(NaN) }),
     () => signRequest(cs, { method: "POST", url: "https://x.example/", body: 42 }),
     () => signRequest(cs, null),
