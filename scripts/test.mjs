@@ -11,6 +11,7 @@ const ci = process.env.CI === "true" || process.env.CI === "1";
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(",") : null;
 const results = [];
+const runtimeLines = []; // "conformance on <runtime>: N of M cases passed", one per runtime
 
 function run(cmd, args, env = {}) {
   return new Promise((resolve) => {
@@ -130,6 +131,7 @@ async function main() {
     const files = jsTestFiles(join(root, "tests", "js"));
     if (files.length === 0) return { cannotRun: "no JS test files in tests/js" };
     const { code, out } = await run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files]);
+    runtimeLines.push(...new Set(out.match(/conformance on [\w-]+: \d+ of \d+ cases passed/g) || []));
     const c = nodeTestCounts(out);
     if (code !== 0 && c.failed === 0) c.failed = 1;
     return c;
@@ -150,6 +152,7 @@ async function main() {
   const skipped = results.reduce((t, r) => t + (r.skipped || 0), 0);
   console.log("\nsummary by suite:");
   for (const r of results) console.log(`  ${r.name.padEnd(20)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`);
+  for (const line of runtimeLines) console.log(`  ${line}`);
   console.log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   process.exit(failed === 0 ? 0 : 1);
