@@ -8,7 +8,7 @@ import { build } from "./build.mjs";
 import { root } from "./setup.mjs";
 import { startEmulator } from "../tests/support/emulator.mjs";
 
-process.env.ACS_BUILD_NO_BUDGET = "1"; // the size report still prints; npm test enforces the budget
+process.env.ACS_BUILD_NO_BUDGET = "1"; // the size report still prints; npm test enforces the ceiling
 build();
 const cargo = spawnSync("cargo", ["build", "--release", "-p", "acs-emulator"], { cwd: root, stdio: "inherit" });
 if (cargo.status !== 0) {
