@@ -30,8 +30,8 @@ mod wasm;
 
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub mod access_token;
+pub mod client;
 pub mod identifier;
 pub mod json;
 pub mod operations;
-pub mod client;
 pub mod retry;

@@ -829,17 +829,7 @@ mod tests {
             check_version(&Route::CreateUser, Some(LEGACY_VERSION), uri).unwrap(),
             LEGACY_VERSION
         );
-        for v in [
-            "2021-03-07",
-            "2022-06-01",
-            "2022-10-01",
-            "2023-08-01",
-            "2023-10-01",
-            "2025-03-02-preview",
-            "2025-06-30",
-            "2026-07-22",
-            "2026-09-23",
-        ] {
+        for v in acs_identity_edge::operations::KNOWN_API_VERSIONS {
             assert!(
                 check_version(&Route::IssueToken("x".into()), Some(v), uri).is_ok(),
                 "{v}"

@@ -21,17 +21,8 @@ pub const DEV_RESOURCE: &str = "ac5e0000-0000-4000-8000-000000000001";
 pub const V: &str = "2023-10-01";
 pub const PREVIEW: &str = "2025-03-02-preview";
 pub const LEGACY: &str = "2020-07-20-preview2";
-pub const ALL_VERSIONS: &[&str] = &[
-    "2021-03-07",
-    "2022-06-01",
-    "2022-10-01",
-    "2023-08-01",
-    "2023-10-01",
-    "2025-03-02-preview",
-    "2025-06-30",
-    "2026-07-22",
-    "2026-09-23",
-];
+/// Every api-version the library knows (the emulator also accepts older ones).
+pub const ALL_VERSIONS: &[&str] = &acs_identity_edge::operations::KNOWN_API_VERSIONS;
 
 /// Unix seconds now. Tests, like the emulator, read the clock in one place.
 #[allow(clippy::disallowed_methods)]
