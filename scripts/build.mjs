@@ -10,7 +10,8 @@ import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
 import { root, setup } from "./setup.mjs";
 import { createRequire } from "node:module";
 
-const esbuild = createRequire(import.meta.url)("esbuild");
+// Loaded when first needed: on a fresh machine setup() installs it first.
+const esbuild = () => createRequire(import.meta.url)("esbuild");
 
 /** Gzip budget (bytes) of the wasm plus the JS a runtime loads: the official SDK's browser bundle is ~23 KB.
  * Not met yet (about 30.7 KB today: see bench/RESULTS.md). */
@@ -28,7 +29,7 @@ function run(cmd, argv, env = {}) {
 
 /** The JS a Worker deploys: dist/workerd.js and its imports bundled and minified by esbuild. */
 function workerBundle(dir) {
-  const result = esbuild.buildSync({
+  const result = esbuild().buildSync({
     entryPoints: [join(dir, "workerd.js")], bundle: true, minify: true, format: "esm", write: false,
     platform: "neutral", external: ["*.wasm"], logLevel: "silent",
   });
