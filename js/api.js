@@ -16,7 +16,7 @@ export class AcsError extends Error {
 }
 
 /** Turns what the wasm module threw into an AcsError (a trap or a foreign error keeps its message). */
-export function toAcsError(e) {
+function toAcsError(e) {
   if (e instanceof AcsError) return e;
   if (e && typeof e === "object" && typeof e.code === "string" && e.code.startsWith("ERR_")) return new AcsError(e);
   if (e && e.name === "AbortError") return new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
