@@ -128,6 +128,14 @@ async function main() {
     return cargoTests(["test", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", ...wasmTestTargets()],
       { WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver" })();
   });
+  // A short libFuzzer run of every target (npm run fuzz runs them longer; see docs/RELIABILITY.md).
+  await suite("fuzz-smoke", async () => {
+    const { code, out } = await run(process.execPath, ["scripts/fuzz.mjs", "--seconds", "5"]);
+    const m = out.match(/^(\d+) passed, (\d+) failed$/m);
+    const c = m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
+    if (code !== 0 && c.failed === 0) c.failed = 1;
+    return c;
+  });
   await suite("js", async () => {
     const files = jsTestFiles(join(root, "tests", "js"));
     if (files.length === 0) return { cannotRun: "no JS test files in tests/js" };
