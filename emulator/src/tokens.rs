@@ -92,9 +92,9 @@ fn ascii_json(json: &str) -> String {
     out
 }
 
-fn sign(key: &AccessKey, signing_input: &str) -> String {
-    let standard = hmac_base64(key, signing_input.as_bytes());
-    standard
+/// Standard base64 (padded or not) rewritten in the unpadded base64url alphabet of JWTs.
+fn to_base64url(base64: &str) -> String {
+    base64
         .trim_end_matches('=')
         .chars()
         .map(|c| match c {
@@ -103,6 +103,10 @@ fn sign(key: &AccessKey, signing_input: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+fn sign(key: &AccessKey, signing_input: &str) -> String {
+    to_base64url(&hmac_base64(key, signing_input.as_bytes()))
 }
 
 /// Mints a token with `claims`, signed with `key`.
@@ -165,15 +169,7 @@ pub fn decode_unverified_payload(
     if parts.next().is_some() {
         return None;
     }
-    let normalised: String = payload
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect();
+    let normalised = to_base64url(payload);
     let bytes = URL_SAFE_NO_PAD
         .decode(&normalised)
         .or_else(|_| URL_SAFE.decode(&normalised))
