@@ -213,9 +213,14 @@ impl<S: ?Sized> Copy for CallOptions<'_, S> {}
 /// Formats 16 random bytes as a uuid v4 (`xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx`, lower case), setting the
 /// version and variant bits.
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    format_guid(bytes)
+}
+
+/// 16 bytes as they are, written as a lower-case GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).
+pub fn format_guid(bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(36);
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {

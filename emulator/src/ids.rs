@@ -15,32 +15,10 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomUnavailable> {
 }
 
 /// 16 bytes written as a lower-case GUID, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
-pub fn guid(bytes: [u8; 16]) -> String {
-    let mut s = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    s
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
+pub use acs_identity_edge::client::format_guid as guid;
 
 /// Whether `s` is a GUID (`8-4-4-4-12` hex digits, either case).
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-}
+pub use acs_identity_edge::operations::is_guid;
 
 /// A new ACS user id of `resource_id`: `8:acs:<resource id>_<guid>`, the shape the service issues.
 pub fn new_user_id(resource_id: &str) -> Result<String, RandomUnavailable> {
