@@ -5,29 +5,13 @@
 //     a 2.5 s window, header-less connections only)
 //   node scripts/test-long.mjs [--skip-build] [--seed N]
 // Ends with `N passed, M failed`.
-import { spawn } from "node:child_process";
-import { root } from "./setup.mjs";
+import { run, cargoCounts, nodeTestCounts } from "./runner.mjs";
 import { build } from "./build.mjs";
 
 const args = process.argv.slice(2);
 const seedArg = args.indexOf("--seed");
 const seed = seedArg >= 0 ? args[seedArg + 1] : undefined;
 const results = [];
-
-function run(cmd, argv, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const tee = (stream) => (chunk) => {
-      out += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on("data", tee(process.stdout));
-    child.stderr.on("data", tee(process.stderr));
-    child.on("error", (e) => resolve({ code: 127, out: `${out}\n${e.message}` }));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
 
 async function step(name, cmd, argv, env, count) {
   console.log(`\n=== ${name}`);
@@ -40,18 +24,7 @@ async function step(name, cmd, argv, env, count) {
   console.log(`--- ${name}: ${c.passed} passed, ${c.failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-const nodeCounts = (out) => ({
-  passed: [...out.matchAll(/^# pass (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0),
-  failed: [...out.matchAll(/^# (?:fail|cancelled|skipped|todo) (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0),
-});
-const cargoCounts = (out) => {
-  let passed = 0, failed = 0;
-  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-  }
-  return { passed, failed };
-};
+const nodeCounts = (out) => nodeTestCounts(out, true);
 
 async function main() {
   if (!args.includes("--skip-build")) {

@@ -1,10 +1,10 @@
 // `npm test`: installs what is missing, builds the package, then runs every suite and ends with one line
 // `N passed, M failed`. With CI=true a suite that cannot run counts as a failure, never as a skip.
 //   node scripts/test.mjs [--only name,name]   (suite names are printed as they run)
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, setup } from "./setup.mjs";
+import { run, cargoCounts, nodeTestCounts } from "./runner.mjs";
 import { build, sizes, GZIP_BUDGET, GZIP_CEILING } from "./build.mjs";
 
 const ci = process.env.CI === "true" || process.env.CI === "1";
@@ -12,39 +12,6 @@ const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(",") : null;
 const results = [];
 const runtimeLines = []; // "conformance on <runtime>: N of M cases passed", one per runtime
-
-function run(cmd, args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const onData = (stream) => (chunk) => {
-      out += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on("data", onData(process.stdout));
-    child.stderr.on("data", onData(process.stderr));
-    child.on("error", (e) => resolve({ code: 127, out: `${out}\n${e.message}` }));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
-// Counts from the runners' own closing lines.
-function cargoCounts(out) {
-  let passed = 0, failed = 0;
-  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-  }
-  return { passed, failed };
-}
-
-function nodeTestCounts(out) {
-  const pass = [...out.matchAll(/^# pass (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
-  const fail = [...out.matchAll(/^# fail (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
-  const cancelled = [...out.matchAll(/^# cancelled (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
-  const skipped = [...out.matchAll(/^# (?:skipped|todo) (\d+)$/gm)].reduce((t, m) => t + Number(m[1]), 0);
-  return { passed: pass, failed: fail + cancelled + (ci ? skipped : 0), skipped };
-}
 
 function pytestCounts(out) {
   const line = out.split("\n").reverse().find((l) => /\d+ (passed|failed|error)/.test(l)) || "";
@@ -141,7 +108,7 @@ async function main() {
     if (files.length === 0) return { cannotRun: "no JS test files in tests/js" };
     const { code, out } = await run(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files]);
     runtimeLines.push(...new Set(out.match(/conformance on [\w-]+: \d+ of \d+ cases passed/g) || []));
-    const c = nodeTestCounts(out);
+    const c = nodeTestCounts(out, ci);
     if (code !== 0 && c.failed === 0) c.failed = 1;
     return c;
   });
