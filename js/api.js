@@ -1,7 +1,8 @@
 // The public JS API of acs-identity-edge, shared by every runtime entry (node.js, workerd.js, browser.js).
-// The WebAssembly module does the parsing, signing and protocol work; this file only shapes values for JS:
-// Dates, Uint8Arrays, and `AcsError` instances with stable codes.
-import { run } from "./acs_identity_edge.js";
+// The WebAssembly module (src/wasm/, bound by wasm-bindgen) parses, signs, sends with fetch, retries and
+// reads the answers; this file checks and shapes arguments, turns the module's errors into `AcsError`
+// instances with stable codes, and holds the client-side `CommunicationTokenCredential`.
+import * as wasm from "./acs_identity_edge.js";
 
 /** Every error this package throws: a real `Error` with a stable `code` (`ERR_...`). */
 export class AcsError extends Error {
@@ -23,16 +24,13 @@ function toAcsError(e) {
   return new AcsError({ code: "ERR_INTERNAL", message: e instanceof Error ? e.message : String(e) });
 }
 
-/** Runs `op` in the wasm module (see src/wasm/mod.rs): its result, or throws its error as an AcsError. */
-function core(op, input, bytes) {
-  let reply;
+/** Calls a function of the wasm module: its result, or throws its error as an AcsError. */
+function core(fn, ...args) {
   try {
-    reply = run(op, input, bytes);
+    return fn(...args);
   } catch (e) {
     throw toAcsError(e);
   }
-  if (reply.error) throw new AcsError(reply.error);
-  return reply.ok;
 }
 
 const encoder = new TextEncoder();
@@ -53,93 +51,16 @@ function unixSeconds(date) {
   return Math.floor(ms / 1000);
 }
 
-const VERSION = "0.1.0";
+const abortError = () => new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
 const DEFAULT_RETRY = { maxRetries: 3, baseDelayMs: 800, maxDelayMs: 60_000 };
 
 function invalidArgument(target, message) {
   return new AcsError({ code: "ERR_INVALID_ARGUMENT", message, target });
 }
 
-function randomUuid() {
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === "function") return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c && typeof c.getRandomValues === "function") c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const abortError = () => new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
-const timeoutError = () => new AcsError({ code: "ERR_TIMEOUT", message: "the operation timed out" });
-
-/** Waits `ms`, or rejects when `signal` aborts. */
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal && signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    if (signal) signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/**
- * One call: build and sign (wasm) -> fetch -> parse (wasm), retried as the wasm retry policy says, each
- * attempt signed anew. `signal` aborts it; the whole call, waits included, is bounded by `timeoutMs`.
- */
-async function runWithRetries(settings, attempt, options) {
-  const userSignal = options && options.abortSignal;
-  if (userSignal && userSignal.aborted) throw abortError();
-  const controller = new AbortController();
-  const TIMEOUT = { timeout: true };
-  const onAbort = () => controller.abort(userSignal.reason);
-  if (userSignal) userSignal.addEventListener("abort", onAbort, { once: true });
-  const timeoutMs = options && options.timeoutMs !== undefined ? options.timeoutMs : settings.timeoutMs;
-  const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(TIMEOUT), timeoutMs) : undefined;
-  const stopped = () => (controller.signal.reason === TIMEOUT ? timeoutError() : abortError());
-  try {
-    for (let retry = 0; ; retry++) {
-      let outcome;
-      try {
-        outcome = await attempt(controller.signal);
-      } catch (e) {
-        if (controller.signal.aborted) throw stopped();
-        if (e instanceof AcsError) throw e;
-        outcome = { status: 0, headers: [], error: e };
-      }
-      const delay = core("retryDelay", { retry, status: outcome.status, headers: outcome.headers, now: Date.now(), random: Math.random(), options: settings.retry });
-      if (delay < 0) {
-        if (outcome.status === 0) {
-          throw new AcsError({ code: "ERR_NETWORK", message: `the request could not be completed: ${outcome.error && outcome.error.message ? outcome.error.message : String(outcome.error)}` });
-        }
-        return outcome;
-      }
-      try {
-        await sleep(delay, controller.signal);
-      } catch {
-        throw stopped();
-      }
-    }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    if (userSignal) userSignal.removeEventListener("abort", onAbort);
-  }
-}
-
-function resolveSettings(options = {}) {
+/** The client options the wasm module reads, checked here so that each bad one is named. */
+function resolveOptions(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  const chosenFetch = options.fetch || globalThis.fetch;
-  if (typeof chosenFetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
-  // Called as a plain function: workerd throws "Illegal invocation" when fetch gets another `this`.
-  const fetchImpl = (input, init) => chosenFetch(input, init);
   const retry = { ...DEFAULT_RETRY, ...(options.retry || {}) };
   for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
     if (!Number.isFinite(retry[key]) || retry[key] < 0) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
@@ -147,60 +68,27 @@ function resolveSettings(options = {}) {
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
     throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
   }
-  const userAgent = `${options.userAgentPrefix ? `${options.userAgentPrefix} ` : ""}acs-identity-edge/${VERSION}`;
-  return { fetchImpl, retry, timeoutMs: options.timeoutMs || 0, userAgent, onRequest: options.onRequest };
+  if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
+  if (options.fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  if (options.onRequest !== undefined && typeof options.onRequest !== "function") {
+    throw invalidArgument("onRequest", "onRequest must be a function");
+  }
+  return {
+    ...options,
+    retry,
+    // Browsers do not let scripts set User-Agent; it is sent where it is honoured.
+    sendUserAgent: typeof document === "undefined",
+  };
 }
 
-/** Largest response body read; the service's answers are a few hundred bytes. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-function refuseRedirect(response) {
-  if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
-    throw new AcsError({ code: "ERR_INVALID_RESPONSE", message: `the server answered with a redirect (${response.status}), which the service never does; it was not followed`, statusCode: response.status || undefined });
+/** The per-call options the wasm module reads: `{ abortSignal?, timeoutMs? }`. */
+function callOptions(options) {
+  if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
+    throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
   }
-}
-
-/** The body as text, refusing one over MAX_RESPONSE_BYTES without reading it all. */
-async function readLimited(response) {
-  const tooLarge = () => new AcsError({ code: "ERR_INVALID_RESPONSE", message: "the response body is larger than 1 MiB", statusCode: response.status });
-  if (Number(response.headers.get("content-length")) > MAX_RESPONSE_BYTES) {
-    if (response.body) await response.body.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (!response.body) return response.text();
-  const reader = response.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
-// Browsers do not let scripts set User-Agent; send it where it is honoured.
-const canSetUserAgent = typeof document === "undefined";
-
-/** A body as `onRequest` shows it: parsed JSON, the text when it is not JSON, `null` when empty. */
-function traceBody(text) {
-  if (text.trim() === "") return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  if (options.abortSignal && options.abortSignal.aborted) throw abortError();
+  return { abortSignal: options.abortSignal, timeoutMs: options.timeoutMs };
 }
 
 function userIdOf(user) {
@@ -214,58 +102,24 @@ function userIdOf(user) {
  * Runs in Workers, Node (>= 18), Deno and browsers; sends with the global `fetch` (or `options.fetch`).
  */
 export class CommunicationIdentityClient {
-  #resource;
-  #endpoint;
-  #settings;
+  #client;
 
   constructor(connectionString, options = {}) {
-    this.#settings = resolveSettings(options);
-    this.#resource = {
-      connectionString: String(connectionString),
-      apiVersion: options.apiVersion,
-      allowInsecureConnection: options.allowInsecureConnection === true,
-    };
-    this.#endpoint = core("client", this.#resource).endpoint;
+    this.#client = core((cs, o) => new wasm.Client(cs, o), String(connectionString), resolveOptions(options));
   }
 
   /** The resource endpoint, `https://host[:port]`. */
   get endpoint() {
-    return this.#endpoint;
+    return this.#client.endpoint;
   }
 
   async #call(op, args, options = {}) {
-    if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-    const settings = this.#settings;
-    const input = { ...this.#resource, op, args, requestId: randomUuid(), userAgent: canSetUserAgent ? settings.userAgent : "" };
-    const prepare = () => {
-      const prepared = core("prepare", { ...input, now: Date.now() / 1000 });
-      if (prepared.body !== undefined) prepared.body = encoder.encode(prepared.body);
-      return prepared;
-    };
-    // Bad arguments fail here, before any request; the first attempt sends this request, each retry
-    // signs anew.
-    let first = prepare();
-    const outcome = await runWithRetries(settings, async (signal) => {
-      const prepared = first || prepare();
-      first = null;
-      const started = Date.now();
-      const response = await settings.fetchImpl(prepared.url, {
-        method: prepared.method,
-        headers: prepared.headers,
-        body: prepared.body,
-        // The service never redirects; following one would resend the body to another server.
-        redirect: "manual",
-        signal,
-      });
-      refuseRedirect(response);
-      const body = await readLimited(response);
-      const headers = [...response.headers];
-      if (settings.onRequest) {
-        settings.onRequest({ request: prepared, response: { status: response.status, statusText: response.statusText, headers, body: traceBody(body) }, durationMs: Date.now() - started });
-      }
-      return { status: response.status, headers, body };
-    }, options);
-    return core("parse", { op, status: outcome.status, headers: outcome.headers, body: outcome.body });
+    const call = callOptions(options);
+    try {
+      return await this.#client.call(op, args, call);
+    } catch (e) {
+      throw toAcsError(e);
+    }
   }
 
   /** Creates a user. `{ communicationUserId }` */
@@ -309,50 +163,47 @@ export class CommunicationIdentityClient {
 
 /**
  * A `fetch`-shaped function that signs (and retries) any ACS REST call: SMS, email, chat and rooms use the
- * same scheme. Relative URLs resolve against the resource endpoint.
+ * same scheme. Relative URLs resolve against the resource endpoint; other origins are refused, so that the
+ * key never signs a request for another host.
  */
 export function createSignedFetch(connectionString, options = {}) {
-  const settings = resolveSettings(options);
-  const { endpoint } = parseConnectionString(connectionString);
+  const signer = core((cs, o) => new wasm.SignedFetch(cs, o), String(connectionString), resolveOptions(options));
+  const endpoint = signer.endpoint;
   return async function signedFetch(input, init = {}) {
     const url = new URL(input instanceof Request ? input.url : String(input), `${endpoint}/`);
+    if (url.origin !== new URL(endpoint).origin) {
+      throw invalidArgument("url", "the URL is not on the resource endpoint of the connection string");
+    }
     const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
-    let body = init.body;
+    const body = init.body;
     if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
       throw invalidArgument("body", "body must be a string, Uint8Array or ArrayBuffer (it is hashed before sending)");
     }
-    const bytes = bodyBytes(body);
-    // One request id for every attempt, as the SDKs do, so the service (and its logs) see one request.
-    const requestId = randomUuid();
-    const outcome = await runWithRetries(settings, async (signal) => {
-      const signed = core("sign", { connectionString: String(connectionString), method, url: url.href, date: Math.floor(Date.now() / 1000) }, bytes);
-      const headers = new Headers(init.headers || {});
-      headers.set("x-ms-date", signed["x-ms-date"]);
-      headers.set("x-ms-content-sha256", signed["x-ms-content-sha256"]);
-      headers.set("authorization", signed.authorization);
-      if (!headers.has("x-ms-client-request-id")) headers.set("x-ms-client-request-id", requestId);
-      const response = await settings.fetchImpl(url.href, { ...init, method, headers, body: bytes.length ? bytes : undefined, redirect: "manual", signal });
-      refuseRedirect(response);
-      return { status: response.status, headers: [...response.headers], response };
-    }, init.abortSignal ? { abortSignal: init.abortSignal } : init.signal ? { abortSignal: init.signal } : {});
-    return outcome.response;
+    const headers = [...new Headers(init.headers || (input instanceof Request ? input.headers : {}))];
+    const { abortSignal, signal, headers: _headers, body: _body, method: _method, ...rest } = init;
+    const call = callOptions({ abortSignal: abortSignal || signal });
+    try {
+      return await signer.send(method, `${url.pathname}${url.search}`, headers, bodyBytes(body), rest, call);
+    } catch (e) {
+      throw toAcsError(e);
+    }
   };
 }
 
 /** The claims of an ACS access token (not verified): `{ communicationUserId?, scopes, expiresOn, issuedAt?, resourceId? }`. */
 export function decodeAccessToken(token) {
   if (typeof token !== "string") throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the access token must be a string", target: "token" });
-  return core("decodeAccessToken", { token });
+  return core(wasm.decodeAccessToken, token);
 }
 
 /** `{ kind, ... }` for a raw id (`8:acs:...`, `4:+1...`, `8:orgid:...`, ...). */
 export function createIdentifierFromRawId(rawId) {
-  return core("createIdentifierFromRawId", { rawId: String(rawId) });
+  return core(wasm.createIdentifierFromRawId, String(rawId));
 }
 
 /** The raw id of an identifier. */
 export function getIdentifierRawId(identifier) {
-  return core("getIdentifierRawId", { identifier });
+  return core(wasm.getIdentifierRawId, identifier);
 }
 
 /**
@@ -360,7 +211,7 @@ export function getIdentifierRawId(identifier) {
  * @param {string} connectionString
  */
 export function parseConnectionString(connectionString) {
-  return core("parseConnectionString", { connectionString: String(connectionString) });
+  return core(wasm.parseConnectionString, String(connectionString));
 }
 
 /**
@@ -382,7 +233,7 @@ export function signRequest(connectionString, request) {
     throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be an absolute http(s) URL", target: "url" });
   }
   const method = typeof request.method === "string" ? request.method : "GET";
-  const signed = core("sign", { connectionString: String(connectionString), method, url, date: unixSeconds(request.date) }, bodyBytes(request.body));
+  const signed = core(wasm.signRequest, String(connectionString), method, url, bodyBytes(request.body), unixSeconds(request.date));
   return {
     "x-ms-date": signed["x-ms-date"],
     "x-ms-content-sha256": signed["x-ms-content-sha256"],

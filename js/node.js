@@ -1,7 +1,7 @@
 // Node.js entry: compiles the wasm module from the file next to this one, synchronously, at import.
 import { readFileSync } from "node:fs";
-import { start } from "./acs_identity_edge.js";
+import { initSync } from "./acs_identity_edge.js";
 
-start(new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("./acs_identity_edge_bg.wasm", import.meta.url)))));
+initSync({ module: readFileSync(new URL("./acs_identity_edge_bg.wasm", import.meta.url)) });
 
 export * from "./api.js";

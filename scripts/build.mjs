@@ -1,13 +1,12 @@
-// Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-opt -Oz (npm binaryen) -> the
-// JS of js/ -> a size report. The module has no imports and a three-function JSON-text interface
-// (src/wasm/mod.rs), so there is no binding generator step: js/acs_identity_edge.js is its whole JS side.
-// Fails when the gzip size of what a Worker or browser loads goes over the budget.
+// Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-bindgen (the CLI at the version
+// in Cargo.lock, `--target web`) -> wasm-opt -Oz (npm binaryen) -> the JS of js/ -> a size report.
+// Fails when the gzip size of what a Worker or browser loads goes over the ceiling.
 //   node scripts/build.mjs [--skip-setup] [--opt-level z|s]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
-import { root, setup } from "./setup.mjs";
+import { root, setup, cargoBin } from "./setup.mjs";
 import { createRequire } from "node:module";
 
 // Loaded when first needed: on a fresh machine setup() installs it first.
@@ -69,8 +68,12 @@ export function build() {
   const dist = join(root, "dist");
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
+  // The JS bindings (acs_identity_edge.js) and the module they expect. No default module path: every
+  // runtime entry (js/node.js, js/workerd.js, js/browser.js) says where the .wasm is.
+  run(join(cargoBin, "wasm-bindgen"), ["--target", "web", "--no-typescript", "--omit-default-module-path", "--out-dir", dist, wasm]);
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", wasm, "-o", join(dist, "acs_identity_edge_bg.wasm")]);
+  const bound = join(dist, "acs_identity_edge_bg.wasm");
+  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", bound, "-o", bound]);
   for (const name of readdirSync(join(root, "js"))) copyFileSync(join(root, "js", name), join(dist, name));
   // The demo page loads the same files from www/pkg/.
   rmSync(join(root, "www", "pkg"), { recursive: true, force: true });

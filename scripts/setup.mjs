@@ -34,7 +34,7 @@ export function lockedVersion(crate) {
   return m[1];
 }
 
-const cargoBin = join(process.env.CARGO_HOME || join(process.env.HOME || "/root", ".cargo"), "bin");
+export const cargoBin = join(process.env.CARGO_HOME || join(process.env.HOME || "/root", ".cargo"), "bin");
 if (!process.env.PATH.split(":").includes(cargoBin)) process.env.PATH = `${cargoBin}:${process.env.PATH}`;
 
 function wasmTarget() {

@@ -161,9 +161,7 @@ pub fn claims_from_payload<B: JsonBody + ?Sized>(payload: &B) -> Result<AccessTo
     })
 }
 
-/// Decodes an access token's claims (native builds; WebAssembly uses [`payload_bytes`] and
-/// [`claims_from_payload`] with the host's JSON parser).
-#[cfg(not(target_arch = "wasm32"))]
+/// Decodes an access token's claims.
 pub fn decode(token: &str) -> Result<AccessTokenClaims> {
     claims_from_payload(payload_bytes(token)?.as_slice())
 }

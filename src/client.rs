@@ -462,7 +462,8 @@ where
     /// Signs and sends any request to the resource (the same scheme serves SMS, email, chat and rooms),
     /// retrying as the policy says, and returns the final response, whatever its status. `path_and_query`
     /// is sent and signed exactly as given (it is normalised as [`signing::normalise_path_and_query`] does);
-    /// `headers` are added to the request id, `User-Agent` and signing headers, which they must not repeat.
+    /// `headers` are added to the `User-Agent` and signing headers, which they must not repeat; a
+    /// `x-ms-client-request-id` among them is kept (otherwise the call makes one).
     pub async fn send_raw(
         &self,
         method: Cow<'static, str>,
@@ -480,10 +481,6 @@ where
                 .now_unix_ms()
                 .saturating_add(i64::try_from(t).unwrap_or(i64::MAX))
         });
-        let mut id_bytes = [0u8; 16];
-        self.env.fill_random(&mut id_bytes);
-        let request_id = uuid_v4(id_bytes);
-
         let mut url = String::with_capacity(self.endpoint.as_str().len() + path_and_query.len());
         url.push_str(self.endpoint.as_str());
         url.push_str(&path_and_query);
@@ -497,7 +494,17 @@ where
             body,
         };
         request.set_header(header::USER_AGENT, self.user_agent.clone());
-        request.set_header(header::CLIENT_REQUEST_ID, request_id.clone());
+        // The caller's own request id is kept; otherwise one is made for every attempt of this call.
+        let request_id = match request.header(header::CLIENT_REQUEST_ID) {
+            Some(id) => id.to_string(),
+            None => {
+                let mut id_bytes = [0u8; 16];
+                self.env.fill_random(&mut id_bytes);
+                let id = uuid_v4(id_bytes);
+                request.set_header(header::CLIENT_REQUEST_ID, id.clone());
+                id
+            }
+        };
 
         let mut retries: u32 = 0;
         loop {

@@ -1,83 +1,92 @@
-//! The library's values as the JSON text that [`super::acs_call`] answers with: written with
-//! [`ObjectWriter`], read on the JS side by the host's own `JSON.parse`.
+//! Values between JS and the library: results through `serde-wasm-bindgen`, errors as plain objects,
+//! arguments read member by member.
 
-use super::Reply;
-use crate::error::Error;
-use crate::json::{write_string, ObjectWriter};
-use crate::signing::SignedHeaders;
+use crate::error::{Error, ErrorKind};
+use js_sys::Reflect;
+use serde::{Serialize, Serializer};
+use wasm_bindgen::JsValue;
 
-/// `{"ok": result}`, `{}` when there is no result, or `{"error": {...}}`.
-pub(crate) fn reply(reply: Reply) -> String {
-    let mut out = ObjectWriter::new();
-    match reply {
-        Ok(Some(json)) => out.raw("ok", &json),
-        Ok(None) => {}
-        Err(e) => out.raw("error", &error(&e)),
+/// What a binding returns: a JS value, or the plain object of an error (see [`error`]).
+pub(crate) type JsResult = Result<JsValue, JsValue>;
+
+/// `value` as a JS value: structs become plain objects, `None` members are left out.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new())
+        .map_err(|_| {
+            // Not reachable for the library's results (strings, small numbers, booleans, dates).
+            error(Error::new(
+                ErrorKind::InvalidResponse,
+                "a result could not be converted to a JS value",
+            ))
+        })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorOut<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ms_cv: Option<&'a str>,
+}
+
+/// The plain-object form of an error, which the package's JS turns into an `AcsError`.
+pub(crate) fn error(error: Error) -> JsValue {
+    let service = error.service_error();
+    let out = ErrorOut {
+        code: error.code(),
+        message: error.message(),
+        target: error.target(),
+        status_code: service.map(|s| s.status),
+        service_code: service.and_then(|s| s.code.as_deref()),
+        service_message: service.and_then(|s| s.message.as_deref()),
+        request_id: service.and_then(|s| s.request_id.as_deref()),
+        ms_cv: service.and_then(|s| s.ms_cv.as_deref()),
+    };
+    out.serialize(&serde_wasm_bindgen::Serializer::new())
+        .unwrap_or_else(|_| JsValue::from_str(error.code()))
+}
+
+/// An `ERR_INVALID_ARGUMENT` error naming `target`.
+pub(crate) fn invalid(target: &'static str, message: &'static str) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message).with_target(target)
+}
+
+/// A time in unix milliseconds that crosses into JS as a `Date`.
+pub(crate) struct Date(pub i64);
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let date = js_sys::Date::new(&JsValue::from_f64(self.0 as f64));
+        serde_wasm_bindgen::preserve::serialize(&date, serializer)
     }
-    out.finish()
 }
 
-/// Adds `"name":"value"` when there is a value.
-pub(crate) fn optional(out: &mut ObjectWriter, name: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        out.string(name, v);
+/// `target.name`, or `undefined` when `target` is not an object.
+pub(crate) fn get(target: &JsValue, name: &str) -> JsValue {
+    if !target.is_object() {
+        return JsValue::UNDEFINED;
     }
+    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `"text"`: a JSON string on its own.
-pub(crate) fn string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    write_string(&mut out, text);
-    out
+/// `target.name` when it is a string.
+pub(crate) fn get_string(target: &JsValue, name: &str) -> Option<String> {
+    get(target, name).as_string()
 }
 
-/// `["a","b",...]` or `[["name","value"],...]`: the items written by `item`, comma-separated.
-pub(crate) fn array<T>(items: &[T], item: impl Fn(&mut String, &T)) -> String {
-    let mut out = String::with_capacity(16 * items.len() + 2);
-    out.push('[');
-    for (i, it) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        item(&mut out, it);
-    }
-    out.push(']');
-    out
-}
-
-/// `["name","value"]`.
-pub(crate) fn pair(out: &mut String, name: &str, value: &str) {
-    out.push('[');
-    write_string(out, name);
-    out.push(',');
-    write_string(out, value);
-    out.push(']');
-}
-
-/// `{ code, message, target?, statusCode?, serviceCode?, serviceMessage?, requestId?, msCv? }`, which the JS
-/// side throws as an `AcsError`.
-fn error(error: &Error) -> String {
-    let mut out = ObjectWriter::new();
-    out.string("code", error.code());
-    out.string("message", error.message());
-    optional(&mut out, "target", error.target());
-    if let Some(s) = error.service_error() {
-        out.number("statusCode", i64::from(s.status));
-        optional(&mut out, "serviceCode", s.code.as_deref());
-        optional(&mut out, "serviceMessage", s.message.as_deref());
-        optional(&mut out, "requestId", s.request_id.as_deref());
-        optional(&mut out, "msCv", s.ms_cv.as_deref());
-    }
-    out.finish()
-}
-
-/// `{ "x-ms-date", "x-ms-content-sha256", authorization, host, stringToSign }`.
-pub(crate) fn signed_headers(signed: &SignedHeaders) -> String {
-    let mut out = ObjectWriter::new();
-    out.string("x-ms-date", &signed.x_ms_date);
-    out.string("x-ms-content-sha256", &signed.x_ms_content_sha256);
-    out.string("authorization", &signed.authorization);
-    out.string("host", &signed.host);
-    out.string("stringToSign", &signed.string_to_sign.as_string());
-    out.finish()
+/// `target.name` when it is a number.
+pub(crate) fn get_number(target: &JsValue, name: &str) -> Option<f64> {
+    get(target, name).as_f64()
 }

@@ -1,98 +1,145 @@
-//! The sans-I/O half of the JS `CommunicationIdentityClient`: for each operation it builds and signs the
-//! request (`prepare`), reads the answer (`parse`) and decides about retries (`retryDelay`); the package's
-//! JS sends with the global `fetch`, sleeps and aborts.
+//! The identity client for JS: the library's [`IdentityClient`] over `fetch` ([`super::fetch`]). Each
+//! method reads its arguments, runs build -> sign -> send -> parse (retried as the policy says, each
+//! attempt signed anew) and resolves with the result in the shapes of `@azure/communication-identity`.
 
-use super::convert::{self, optional};
-use super::{invalid, number, text, Reply};
-use crate::connection_string::{ConnectionString, Scheme};
-use crate::error::{Error, ErrorKind};
-use crate::json::{ObjectWriter, Value};
-use crate::operations::{self as ops, header, Request, Response};
-use crate::retry::{self, Decision, Outcome, RetryOptions};
-use crate::signing;
+use super::convert::{self, get, get_number, get_string, invalid, to_js, Date};
+use super::fetch::{FetchBody, FetchTransport, JsEnvironment, JsSignal};
+use crate::client::{CallOptions, ClientOptions, IdentityClient};
+use crate::error::Error;
+use crate::operations::{self as ops, AccessToken, CommunicationUser};
+use crate::retry::RetryOptions;
+use js_sys::{Array, Function, Object, Promise};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
 
-/// The resource and api-version of a client, checked: plain http is refused for an endpoint that is not
-/// loopback unless `allowInsecureConnection`, so a key is never signed onto the open network.
-fn resource(input: &Value) -> Result<(ConnectionString, String), Error> {
-    let cs = ConnectionString::parse(&text(input, "connectionString"))?;
-    let endpoint = cs.endpoint();
-    let insecure = matches!(
-        input.get("allowInsecureConnection"),
-        Some(Value::Bool(true))
-    );
-    if endpoint.scheme() == Scheme::Http && !endpoint.is_loopback() && !insecure {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "plain http is only allowed to a loopback endpoint; set allowInsecureConnection to override",
-        )
-        .with_target("endpoint"));
+type Inner = IdentityClient<FetchTransport, JsEnvironment>;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserOut<'a> {
+    communication_user_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_token_issued_at: Option<Date>,
+}
+
+impl<'a> From<&'a CommunicationUser> for UserOut<'a> {
+    fn from(user: &'a CommunicationUser) -> Self {
+        UserOut {
+            communication_user_id: &user.id,
+            custom_id: user.custom_id.as_deref(),
+            last_token_issued_at: user.last_token_issued_at_unix_ms().map(Date),
+        }
     }
-    let api_version = match input.get("apiVersion") {
-        None | Some(Value::Null) => ops::DEFAULT_API_VERSION.into(),
-        Some(Value::String(v)) => v.clone(),
-        Some(_) => String::new(),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserOut<'a>>,
+    token: &'a str,
+    expires_on: Date,
+}
+
+impl<'a> TokenOut<'a> {
+    fn new(token: &'a AccessToken, user: Option<&'a CommunicationUser>) -> Self {
+        TokenOut {
+            user: user.map(UserOut::from),
+            token: &token.token,
+            expires_on: Date(token.expires_on_unix_ms),
+        }
+    }
+}
+
+/// The client options of the JS API: `{ apiVersion?, retry?: { maxRetries, baseDelayMs, maxDelayMs },
+/// timeoutMs?, userAgentPrefix?, allowInsecureConnection?, fetch?, onRequest?, sendUserAgent }` (the
+/// package's JS checks the numbers first).
+fn client(
+    connection_string: &str,
+    options: &JsValue,
+    raw: bool,
+    init: Option<Object>,
+) -> Result<Inner, JsValue> {
+    let defaults = RetryOptions::default();
+    let retry = get(options, "retry");
+    let setting = |name: &str, default: u64| get_number(&retry, name).map_or(default, |n| n as u64);
+    let client_options = ClientOptions {
+        api_version: get_string(options, "apiVersion")
+            .unwrap_or_else(|| ops::DEFAULT_API_VERSION.into()),
+        retry: RetryOptions {
+            max_retries: setting("maxRetries", u64::from(defaults.max_retries)) as u32,
+            base_delay_ms: setting("baseDelayMs", defaults.base_delay_ms),
+            max_delay_ms: setting("maxDelayMs", defaults.max_delay_ms),
+        },
+        timeout_ms: get_number(options, "timeoutMs")
+            .filter(|t| *t > 0.0)
+            .map(|t| t as u64),
+        user_agent_prefix: get_string(options, "userAgentPrefix"),
+        allow_insecure_connection: get(options, "allowInsecureConnection").as_bool() == Some(true),
     };
-    ops::check_api_version(&api_version)?;
-    Ok((cs, api_version))
+    let transport = FetchTransport {
+        fetch: get(options, "fetch").dyn_into::<Function>().ok(),
+        on_request: get(options, "onRequest").dyn_into::<Function>().ok(),
+        user_agent: get(options, "sendUserAgent").as_bool() != Some(false),
+        raw,
+        init,
+    };
+    IdentityClient::new(connection_string, client_options, transport, JsEnvironment)
+        .map_err(convert::error)
 }
 
-/// Checks a client's options: `{ endpoint }`.
-pub(crate) fn client(input: &Value) -> Reply {
-    let (cs, _) = resource(input)?;
-    let mut out = ObjectWriter::new();
-    out.string("endpoint", cs.endpoint().as_str());
-    Ok(Some(out.finish()))
-}
-
-fn strings(value: Option<&Value>) -> Result<Vec<String>, Error> {
+fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
+    let fail = || invalid("scopes", "scopes must be an array of strings");
+    if !Array::is_array(value) {
+        return Err(fail());
+    }
     let mut out = Vec::new();
-    if let Some(Value::Array(items)) = value {
-        for item in items {
-            match item {
-                Value::String(s) => out.push(s.clone()),
-                _ => break,
-            }
-        }
-        if out.len() == items.len() {
-            return Ok(out);
-        }
+    for item in Array::from(value).iter() {
+        out.push(item.as_string().ok_or_else(fail)?);
     }
-    Err(invalid("scopes", "scopes must be an array of strings"))
+    Ok(out)
 }
 
-fn minutes(args: &Value) -> Result<Option<u32>, Error> {
-    match args.get("expiresInMinutes") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => ops::expires_in_minutes_from_number(*n).map(Some),
-        Some(_) => Err(invalid(
-            "expiresInMinutes",
-            "expiresInMinutes must be a number",
-        )),
+fn minutes(args: &JsValue) -> Result<Option<u32>, Error> {
+    let v = get(args, "expiresInMinutes");
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
     }
+    let n = v
+        .as_f64()
+        .ok_or_else(|| invalid("expiresInMinutes", "expiresInMinutes must be a number"))?;
+    ops::expires_in_minutes_from_number(n).map(Some)
 }
 
-fn user(args: &Value) -> Result<ops::UserOptions, Error> {
+fn user(args: &JsValue) -> Result<ops::UserOptions, Error> {
     Ok(ops::UserOptions {
-        user_id: args
-            .str("userId")
+        user_id: get_string(args, "userId")
             .ok_or_else(|| invalid("user", "user must be { communicationUserId: string }"))?,
     })
 }
 
-fn build(v: &str, op: &str, args: &Value) -> Result<Request, Error> {
+/// The request of `op` with `args` (see the JS API), checked before anything is sent.
+fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
     match op {
         "createUser" => ops::create_user_request(
             v,
             &ops::CreateUserOptions {
-                custom_id: args.str("customId"),
+                custom_id: get_string(args, "customId"),
             },
         ),
         "createUserAndToken" => ops::create_user_and_token_request(
             v,
             &ops::CreateUserAndTokenOptions {
-                scopes: strings(args.get("scopes"))?,
+                scopes: strings(&get(args, "scopes"))?,
                 expires_in_minutes: minutes(args)?,
-                custom_id: args.str("customId"),
+                custom_id: get_string(args, "customId"),
             },
         ),
         "getToken" => {
@@ -101,7 +148,7 @@ fn build(v: &str, op: &str, args: &Value) -> Result<Request, Error> {
                 v,
                 &ops::GetTokenOptions {
                     user_id,
-                    scopes: strings(args.get("scopes"))?,
+                    scopes: strings(&get(args, "scopes"))?,
                     expires_in_minutes: minutes(args)?,
                 },
             )
@@ -109,158 +156,156 @@ fn build(v: &str, op: &str, args: &Value) -> Result<Request, Error> {
         "revokeTokens" => ops::revoke_tokens_request(v, &user(args)?),
         "deleteUser" => ops::delete_user_request(v, &user(args)?),
         "getUser" => ops::get_user_request(v, &user(args)?),
-        "getTokenForTeamsUser" => ops::get_token_for_teams_user_request(
-            v,
-            &ops::GetTokenForTeamsUserOptions {
-                teams_user_aad_token: text(args, "teamsUserAadToken"),
-                client_id: text(args, "clientId"),
-                user_object_id: text(args, "userObjectId"),
-            },
-        ),
+        "getTokenForTeamsUser" => {
+            let text = |name| get_string(args, name).unwrap_or_default();
+            ops::get_token_for_teams_user_request(
+                v,
+                &ops::GetTokenForTeamsUserOptions {
+                    teams_user_aad_token: text("teamsUserAadToken"),
+                    client_id: text("clientId"),
+                    user_object_id: text("userObjectId"),
+                },
+            )
+        }
         _ => Err(invalid("operation", "unknown operation")),
     }
 }
 
-/// Builds and signs `op` at `now` (unix seconds): `{ method, url, headers: [[name, value], ...], body?,
-/// stringToSign }`. Called for every attempt: each one is signed with its own date.
-pub(crate) fn prepare(input: &Value) -> Reply {
-    let (cs, api_version) = resource(input)?;
-    let args = input.get("args").unwrap_or(&Value::Null);
-    let request = build(&api_version, &text(input, "op"), args)?;
-    let endpoint = cs.endpoint();
-    let signed = signing::sign_target(
-        cs.access_key(),
-        request.method,
-        endpoint.authority(),
-        &request.path_and_query,
-        &request.body,
-        number(input, "now").unwrap_or_default() as i64,
-    )?;
-    let mut url = String::with_capacity(endpoint.as_str().len() + request.path_and_query.len());
-    url.push_str(endpoint.as_str());
-    url.push_str(&request.path_and_query);
-    let request_id = text(input, "requestId");
-    let user_agent = text(input, "userAgent");
-    let mut headers: Vec<(&str, &str)> = request.headers.clone();
-    headers.push((header::CLIENT_REQUEST_ID, &request_id));
-    if !user_agent.is_empty() {
-        headers.push((header::USER_AGENT, &user_agent));
-    }
-    headers.push((signing::header::X_MS_DATE, &signed.x_ms_date));
-    headers.push((
-        signing::header::X_MS_CONTENT_SHA256,
-        &signed.x_ms_content_sha256,
-    ));
-    headers.push((signing::header::AUTHORIZATION, &signed.authorization));
-    let mut out = ObjectWriter::new();
-    out.string("method", request.method);
-    out.string("url", &url);
-    out.raw(
-        "headers",
-        &convert::array(&headers, |o, (n, v)| convert::pair(o, n, v)),
-    );
-    if !request.body.is_empty() {
-        out.string(
-            "body",
-            core::str::from_utf8(&request.body).unwrap_or_default(),
-        );
-    }
-    out.string("stringToSign", &signed.string_to_sign.as_string());
-    Ok(Some(out.finish()))
+/// The result of `op` from its response, in the shapes of the JS SDK.
+fn parse(op: &str, response: &ops::Response<FetchBody>) -> Result<JsValue, Error> {
+    let js = match op {
+        "createUser" => to_js(&UserOut::from(&ops::parse_create_user_response(response)?)),
+        "createUserAndToken" => {
+            let r = ops::parse_create_user_and_token_response(response)?;
+            to_js(&TokenOut::new(&r.token, Some(&r.user)))
+        }
+        "getUser" => to_js(&UserOut::from(&ops::parse_get_user_response(response)?)),
+        "revokeTokens" | "deleteUser" => {
+            ops::parse_empty_response(response)?;
+            Ok(JsValue::UNDEFINED)
+        }
+        _ => to_js(&TokenOut::new(&ops::parse_token_response(response)?, None)),
+    };
+    js.map_err(|_| invalid("result", "a result could not be converted"))
 }
 
-/// `[[name, value], ...]` as sent by the JS side; anything else is skipped.
-fn headers(value: Option<&Value>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(Value::Array(items)) = value {
-        for pair in items {
-            if let Value::Array(p) = pair {
-                if let [Value::String(n), Value::String(v), ..] = p.as_slice() {
-                    out.push((n.clone(), v.clone()));
+/// The per-call options `{ abortSignal?, timeoutMs? }`.
+fn call_signal(options: &JsValue) -> Option<JsSignal> {
+    get(options, "abortSignal")
+        .dyn_into::<AbortSignal>()
+        .ok()
+        .map(JsSignal)
+}
+
+fn call_timeout(options: &JsValue) -> Option<u64> {
+    get_number(options, "timeoutMs")
+        .filter(|t| *t > 0.0)
+        .map(|t| t as u64)
+}
+
+/// The client of the Communication Services Identity API (the JS `CommunicationIdentityClient` wraps it).
+#[wasm_bindgen]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Parses the connection string and checks the options (see [`client`]). Plain http is refused for an
+    /// endpoint that is not loopback unless `allowInsecureConnection`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(connection_string: &str, options: &JsValue) -> Result<Client, JsValue> {
+        Ok(Client {
+            inner: Rc::new(client(connection_string, options, false, None)?),
+        })
+    }
+
+    /// The resource endpoint, `https://host[:port]`.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint().as_str().into()
+    }
+
+    /// Runs `op` (`createUser`, `createUserAndToken`, `getToken`, `getTokenForTeamsUser`, `revokeTokens`,
+    /// `deleteUser`, `getUser`) with `args`; `options` is `{ abortSignal?, timeoutMs? }`.
+    pub fn call(&self, op: String, args: JsValue, options: JsValue) -> Promise {
+        let client = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let signal = call_signal(&options);
+            let call = CallOptions {
+                timeout_ms: call_timeout(&options),
+                signal: signal.as_ref(),
+            };
+            let request = build(client.api_version(), &op, &args).map_err(convert::error)?;
+            let response = client.send(request, call).await.map_err(convert::error)?;
+            parse(&op, &response).map_err(convert::error)
+        })
+    }
+}
+
+/// Signs, sends and retries any request to one resource, handing back the `Response` unread (the JS
+/// `createSignedFetch`).
+#[wasm_bindgen]
+pub struct SignedFetch {
+    connection_string: String,
+    options: JsValue,
+    endpoint: String,
+}
+
+#[wasm_bindgen]
+impl SignedFetch {
+    /// Checks the connection string and options once.
+    #[wasm_bindgen(constructor)]
+    pub fn new(connection_string: &str, options: &JsValue) -> Result<SignedFetch, JsValue> {
+        let endpoint = client(connection_string, options, true, None)?
+            .endpoint()
+            .as_str()
+            .into();
+        Ok(SignedFetch {
+            connection_string: connection_string.into(),
+            options: options.clone(),
+            endpoint,
+        })
+    }
+
+    /// The resource endpoint, `https://host[:port]`.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    /// Sends `method path_and_query` with `headers` (`[[name, value], ...]`) and `body`; `init` holds the
+    /// caller's other `fetch` options, `options` is `{ abortSignal?, timeoutMs? }`. Resolves with the last
+    /// `Response`.
+    pub fn send(
+        &self,
+        method: String,
+        path_and_query: String,
+        headers: Array,
+        body: Vec<u8>,
+        init: Option<Object>,
+        options: JsValue,
+    ) -> Promise {
+        let client = client(&self.connection_string, &self.options, true, init);
+        future_to_promise(async move {
+            let client = client?;
+            let mut pairs = Vec::new();
+            for pair in headers.iter() {
+                let pair = Array::from(&pair);
+                if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                    pairs.push((Cow::Owned(n.to_ascii_lowercase()), v));
                 }
             }
-        }
+            let signal = call_signal(&options);
+            let call = CallOptions {
+                timeout_ms: call_timeout(&options),
+                signal: signal.as_ref(),
+            };
+            let response = client
+                .send_raw(Cow::Owned(method), &path_and_query, pairs, body, call)
+                .await
+                .map_err(convert::error)?;
+            Ok(response.body.raw.map_or(JsValue::UNDEFINED, JsValue::from))
+        })
     }
-    out
-}
-
-fn user_json(user: &ops::CommunicationUser) -> String {
-    let mut out = ObjectWriter::new();
-    out.string("communicationUserId", &user.id);
-    optional(&mut out, "customId", user.custom_id.as_deref());
-    if let Some(ms) = user.last_token_issued_at_unix_ms() {
-        out.number("lastTokenIssuedAt", ms);
-    }
-    out.finish()
-}
-
-fn token_json(token: &ops::AccessToken, out: &mut ObjectWriter) {
-    out.string("token", &token.token);
-    out.number("expiresOn", token.expires_on_unix_ms);
-}
-
-/// Reads the answer to `op`: the typed result or the typed error. `headers` is `[[name, value], ...]`,
-/// `body` the body's text.
-pub(crate) fn parse(input: &Value) -> Reply {
-    let response = Response {
-        status: number(input, "status").unwrap_or_default() as u16,
-        headers: headers(input.get("headers")),
-        body: text(input, "body"),
-    };
-    Ok(match text(input, "op").as_str() {
-        "createUser" => Some(user_json(&ops::parse_create_user_response(&response)?)),
-        "createUserAndToken" => {
-            let r = ops::parse_create_user_and_token_response(&response)?;
-            let mut out = ObjectWriter::new();
-            out.raw("user", &user_json(&r.user));
-            token_json(&r.token, &mut out);
-            Some(out.finish())
-        }
-        "getToken" | "getTokenForTeamsUser" => {
-            let mut out = ObjectWriter::new();
-            token_json(&ops::parse_token_response(&response)?, &mut out);
-            Some(out.finish())
-        }
-        "revokeTokens" | "deleteUser" => {
-            ops::parse_empty_response(&response)?;
-            None
-        }
-        "getUser" => Some(user_json(&ops::parse_get_user_response(&response)?)),
-        _ => return Err(invalid("operation", "unknown operation")),
-    })
-}
-
-/// How long to wait before retrying, in milliseconds, or -1 to stop. `status` 0 means the request failed
-/// without an answer (network error), -1 that the attempt timed out. `retry` counts retries already made;
-/// `options` is `{ maxRetries, baseDelayMs, maxDelayMs }`.
-pub(crate) fn retry_delay(input: &Value) -> String {
-    let defaults = RetryOptions::default();
-    let options = input.get("options").unwrap_or(&Value::Null);
-    let setting = |name: &str, default: u64| number(options, name).map_or(default, |n| n as u64);
-    let options = RetryOptions {
-        max_retries: setting("maxRetries", u64::from(defaults.max_retries)) as u32,
-        base_delay_ms: setting("baseDelayMs", defaults.base_delay_ms),
-        max_delay_ms: setting("maxDelayMs", defaults.max_delay_ms),
-    };
-    let headers = headers(input.get("headers"));
-    let status = number(input, "status").unwrap_or_default() as i32;
-    let outcome = match status {
-        0 => Outcome::NetworkError,
-        s if s < 0 => Outcome::Timeout,
-        s => Outcome::Status {
-            status: s as u16,
-            headers: &headers,
-        },
-    };
-    let retry = number(input, "retry").unwrap_or_default() as u32;
-    let now = number(input, "now").unwrap_or_default() as i64;
-    let random = number(input, "random").unwrap_or_default();
-    let mut out = String::with_capacity(8);
-    match retry::decide(&options, retry, &outcome, now, random) {
-        Decision::Retry { delay_ms } => {
-            crate::json::write_integer(&mut out, i64::try_from(delay_ms).unwrap_or(i64::MAX))
-        }
-        Decision::Stop => out.push_str("-1"),
-    }
-    out
 }

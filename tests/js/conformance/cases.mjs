@@ -432,14 +432,19 @@ export const cases = [
     },
   },
   {
-    name: "timeoutMs bounds a call, waits included, with ERR_TIMEOUT",
+    name: "timeoutMs bounds a call, retries included, with ERR_TIMEOUT",
     async run(subject) {
       const started = Date.now();
       const e = await expect.rejects(client(subject, { fetch: faultyFetch("delay=3000") }).createUser({ timeoutMs: 150 }));
       assertAcsError(subject, e, { code: "ERR_TIMEOUT" }, "per call");
       expect.ok(Date.now() - started < 2500, "stopped promptly");
+      // A wait that would outlast the bound is not started: the answer in hand (the 503) is the result.
+      const waitStarted = Date.now();
       const e2 = await expect.rejects(client(subject, { timeoutMs: 150, retry: { maxRetries: 3, baseDelayMs: 10 }, fetch: faultyFetch("503;times=5;retry-after=30") }).createUser());
-      assertAcsError(subject, e2, { code: "ERR_TIMEOUT" }, "client default, during a retry wait");
+      assertAcsError(subject, e2, { code: "ERR_SERVICE", statusCode: 503 }, "client default, a Retry-After past the bound");
+      expect.ok(Date.now() - waitStarted < 2500, "the 30 s wait was not started");
+      const e3 = await expect.rejects(client(subject, { timeoutMs: 150, retry: { maxRetries: 3, baseDelayMs: 10 }, fetch: faultyFetch("503;times=5;retry-after-ms=10;delay=100") }).createUser());
+      assertAcsError(subject, e3, { code: "ERR_TIMEOUT" }, "client default, the bound reached across attempts and a wait");
       const ok = await client(subject, { timeoutMs: 5000 }).createUser();
       expect.match(ok.communicationUserId, USER_ID, "a call within its bound succeeds");
     },

@@ -1,0 +1,424 @@
+//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one through
+//! `gloo-net`, or the caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
+//! `crypto.getRandomValues()` and `AbortSignal`.
+//!
+//! The transport never follows a redirect (the service never sends one, and following it would resend the
+//! signed body elsewhere), refuses response bodies over [`MAX_RESPONSE_BYTES`] without reading them whole,
+//! and bounds each attempt with its own `AbortController`, which the caller's signal and the call's time
+//! budget both abort.
+
+use super::convert::get;
+use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::{JsonBody, Value};
+use crate::operations::Response;
+use crate::signing::{self, RequestTarget, StringToSign};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
+
+/// The largest response body read; the service's answers are a few hundred bytes.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
+}
+
+/// A caller's `AbortSignal`.
+pub(crate) struct JsSignal(pub AbortSignal);
+
+impl CancelSignal for JsSignal {
+    fn is_aborted(&self) -> bool {
+        self.0.aborted()
+    }
+}
+
+/// The JS clock, timers and randomness.
+pub(crate) struct JsEnvironment;
+
+impl Environment for JsEnvironment {
+    type Signal = JsSignal;
+
+    fn now_unix_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+
+    async fn sleep(&self, ms: u64, signal: Option<&JsSignal>) {
+        let mut timer = JsValue::UNDEFINED;
+        let mut wake = None;
+        let promise = Promise::new(&mut |resolve: Function, _| {
+            timer = set_timeout(&resolve, ms as f64);
+            if let Some(s) = signal {
+                let _ = s.0.add_event_listener_with_callback("abort", &resolve);
+            }
+            wake = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+        clear_timeout(&timer);
+        if let (Some(s), Some(wake)) = (signal, wake) {
+            let _ = s.0.remove_event_listener_with_callback("abort", &wake);
+        }
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn fill_random(&self, out: &mut [u8]) {
+        if get_random_values(out).is_err() {
+            for b in out.iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+    }
+}
+
+/// A response body: its text, or (for a signed `fetch`, whose caller reads the body) the unread
+/// `Response` itself.
+pub(crate) struct FetchBody {
+    pub text: String,
+    pub raw: Option<web_sys::Response>,
+}
+
+impl JsonBody for FetchBody {
+    fn is_empty(&self) -> bool {
+        JsonBody::is_empty(self.text.as_str())
+    }
+
+    fn decode<T: DeserializeOwned>(&self) -> Option<T> {
+        self.text.as_str().decode()
+    }
+
+    fn value(&self) -> Option<Value> {
+        self.text.as_str().value()
+    }
+}
+
+/// Sends requests with `fetch`.
+pub(crate) struct FetchTransport {
+    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
+    pub fetch: Option<Function>,
+    /// Called after each attempt with `{ request, response, durationMs }`.
+    pub on_request: Option<Function>,
+    /// False in browsers, which do not let scripts set `User-Agent`.
+    pub user_agent: bool,
+    /// Hand back the unread `Response` instead of its text (a signed `fetch`).
+    pub raw: bool,
+    /// Further `fetch` options of the caller's, under the ones set here.
+    pub init: Option<Object>,
+}
+
+fn network(e: &JsValue) -> Error {
+    let mut message = String::from("the request could not be completed");
+    let detail = get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_default();
+    if !detail.is_empty() {
+        message.push_str(": ");
+        message.push_str(&detail);
+    }
+    Error::new(ErrorKind::Network, message)
+}
+
+/// `await promise`, with a rejection as a network error.
+async fn wait(promise: Promise) -> Result<JsValue> {
+    JsFuture::from(promise).await.map_err(|e| network(&e))
+}
+
+/// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all.
+async fn read_limited(response: &web_sys::Response) -> Result<String> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            "the response body is larger than 1 MiB",
+        )
+    };
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+        let _ = stream.cancel();
+        return Err(too_large());
+    }
+    let reader = stream.get_reader();
+    let read: Function = get(&reader, "read").unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = wait(Promise::resolve(
+            &read.call0(&reader).map_err(|e| network(&e))?,
+        ))
+        .await?;
+        if get(&chunk, "done").is_truthy() {
+            break;
+        }
+        let value: Uint8Array = get(&chunk, "value").unchecked_into();
+        let at = bytes.len();
+        let len = value.length() as usize;
+        if at + len > MAX_RESPONSE_BYTES {
+            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+                let _ = cancel.call0(&reader);
+            }
+            return Err(too_large());
+        }
+        bytes.resize(at + len, 0);
+        value.copy_to(&mut bytes[at..]);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// `[[name, value], ...]` of a `Headers`.
+fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
+    gloo_net::http::Headers::from_raw(headers.clone())
+        .entries()
+        .collect()
+}
+
+fn pairs_to_js(pairs: &[(String, String)]) -> Array {
+    let out = Array::new();
+    for (name, value) in pairs {
+        let pair = Array::new();
+        pair.push(&JsValue::from_str(name));
+        pair.push(&JsValue::from_str(value));
+        out.push(&pair);
+    }
+    out
+}
+
+fn set(target: &Object, name: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+impl FetchTransport {
+    /// One `fetch` of `request` under `signal`: the response, not yet checked.
+    async fn fetch(
+        &self,
+        request: &HttpRequest,
+        signal: &AbortSignal,
+    ) -> Result<web_sys::Response> {
+        let init: RequestInit = match &self.init {
+            Some(base) => Object::assign(&Object::new(), base).unchecked_into(),
+            None => RequestInit::new(),
+        };
+        init.set_method(&request.method);
+        let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
+        for (name, value) in &request.headers {
+            if !self.user_agent && name.eq_ignore_ascii_case(crate::operations::header::USER_AGENT)
+            {
+                continue;
+            }
+            headers.append(name, value).map_err(|_| {
+                Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
+                    .with_target("headers")
+            })?;
+        }
+        init.set_headers(&headers);
+        if !request.body.is_empty() {
+            init.set_body(&Uint8Array::from(request.body.as_slice()));
+        }
+        init.set_redirect(RequestRedirect::Manual);
+        init.set_signal(Some(signal));
+        let response = match &self.fetch {
+            Some(fetch) => {
+                let sent = fetch
+                    .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
+                    .map_err(|e| network(&e))?;
+                wait(Promise::resolve(&sent)).await?
+            }
+            None => {
+                let raw = web_sys::Request::new_with_str_and_init(&request.url, &init)
+                    .map_err(|e| network(&e))?;
+                let sent = gloo_net::http::Request::from(raw)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        let gloo_net::Error::JsError(js) = &e else {
+                            return Error::new(
+                                ErrorKind::Network,
+                                "the request could not be completed",
+                            );
+                        };
+                        let mut message = String::from("the request could not be completed: ");
+                        message.push_str(&js.message);
+                        Error::new(ErrorKind::Network, message)
+                    })?;
+                JsValue::from(web_sys::Response::from(sent))
+            }
+        };
+        response.dyn_into::<web_sys::Response>().map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "fetch did not return a Response",
+            )
+        })
+    }
+
+    /// Shows one exchange to `onRequest`.
+    fn trace(
+        &self,
+        request: &HttpRequest,
+        response: &Response<FetchBody>,
+        status_text: &str,
+        started: f64,
+    ) {
+        let Some(on_request) = &self.on_request else {
+            return;
+        };
+        let req = Object::new();
+        set(&req, "method", &JsValue::from_str(&request.method));
+        set(&req, "url", &JsValue::from_str(&request.url));
+        let headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
+        set(&req, "headers", &pairs_to_js(&headers));
+        if !request.body.is_empty() {
+            set(&req, "body", &Uint8Array::from(request.body.as_slice()));
+        }
+        if let Some(sts) = string_to_sign(request) {
+            set(&req, "stringToSign", &JsValue::from_str(&sts));
+        }
+        let res = Object::new();
+        set(&res, "status", &JsValue::from(response.status));
+        set(&res, "statusText", &JsValue::from_str(status_text));
+        set(&res, "headers", &pairs_to_js(&response.headers));
+        let text = &response.body.text;
+        let body = if text.trim().is_empty() {
+            JsValue::NULL
+        } else {
+            js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text))
+        };
+        set(&res, "body", &body);
+        let trace = Object::new();
+        set(&trace, "request", &req);
+        set(&trace, "response", &res);
+        set(
+            &trace,
+            "durationMs",
+            &JsValue::from_f64(js_sys::Date::now() - started),
+        );
+        let _ = on_request.call1(&JsValue::UNDEFINED, &trace);
+    }
+}
+
+/// The string that was signed for `request`, rebuilt from its URL and signing headers.
+fn string_to_sign(request: &HttpRequest) -> Option<String> {
+    let target = RequestTarget::from_url(&request.url).ok()?;
+    let sts = StringToSign::new(
+        &request.method,
+        &target.path_and_query,
+        request.header(signing::header::X_MS_DATE)?,
+        &target.host,
+        request.header(signing::header::X_MS_CONTENT_SHA256)?,
+    );
+    Some(sts.as_string())
+}
+
+impl Transport<JsSignal> for FetchTransport {
+    type Body = FetchBody;
+
+    async fn send(
+        &self,
+        request: &HttpRequest,
+        timeout_ms: Option<u64>,
+        signal: Option<&JsSignal>,
+    ) -> Result<Response<FetchBody>> {
+        let aborted = || Error::new(ErrorKind::Aborted, "the call was aborted");
+        if signal.is_some_and(|s| s.0.aborted()) {
+            return Err(aborted());
+        }
+        let controller = AbortController::new().map_err(|e| network(&e))?;
+        // `controller.abort(undefined, ...)`: whatever calls it (an "abort" event passes the event), the
+        // fetch then rejects with an AbortError, never with the event or a caller's reason.
+        let abort: Function = get(&controller, "abort").unchecked_into();
+        let abort: Function = abort
+            .bind1(&controller, &JsValue::UNDEFINED)
+            .unchecked_into();
+        if let Some(s) = signal {
+            let _ = s.0.add_event_listener_with_callback("abort", &abort);
+        }
+        let timer = timeout_ms.map(|ms| set_timeout(&abort, ms as f64));
+        let started = js_sys::Date::now();
+        let result = self.exchange(request, &controller.signal()).await;
+        if let Some(timer) = timer {
+            clear_timeout(&timer);
+        }
+        if let Some(s) = signal {
+            let _ = s.0.remove_event_listener_with_callback("abort", &abort);
+        }
+        match result {
+            Ok((response, status_text)) => {
+                self.trace(request, &response, &status_text, started);
+                Ok(response)
+            }
+            Err(_) if signal.is_some_and(|s| s.0.aborted()) => Err(aborted()),
+            Err(_) if controller.signal().aborted() => Err(Error::new(
+                ErrorKind::Timeout,
+                "the call did not finish within its timeout",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl FetchTransport {
+    /// Sends, checks and reads one response: the response and its status text.
+    async fn exchange(
+        &self,
+        request: &HttpRequest,
+        signal: &AbortSignal,
+    ) -> Result<(Response<FetchBody>, String)> {
+        let response = self.fetch(request, signal).await?;
+        let status = response.status();
+        if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status)
+        {
+            if let Some(body) = response.body() {
+                let _ = body.cancel();
+            }
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "the server answered with a redirect, which the service never does; it was not followed",
+            ));
+        }
+        let headers = header_pairs(&response.headers());
+        let status_text = response.status_text();
+        let body = if self.raw {
+            FetchBody {
+                text: String::new(),
+                raw: Some(response),
+            }
+        } else {
+            FetchBody {
+                text: read_limited(&response).await?,
+                raw: None,
+            }
+        };
+        Ok((
+            Response {
+                status,
+                headers,
+                body,
+            },
+            status_text,
+        ))
+    }
+}
