@@ -146,15 +146,21 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
     let Some(stream) = response.body() else {
         return Ok(String::new());
     };
-    let declared = response
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
-        let _ = stream.cancel();
-        return Err(too_large());
+    let headers = response.headers();
+    let header = |name| headers.get(name).ok().flatten();
+    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > MAX_RESPONSE_BYTES as u64 => {
+            let _ = stream.cancel();
+            return Err(too_large());
+        }
+        // A declared length bounds an unencoded body (`fetch` reads no further): one read. A compressed
+        // body may inflate past it, so it is read chunk by chunk below.
+        Some(_) if header("content-encoding").is_none() => {
+            let text = wait(response.text().map_err(|e| network(&e))?).await?;
+            return Ok(text.as_string().unwrap_or_default());
+        }
+        _ => {}
     }
     let reader = stream.get_reader();
     let read: Function = get(&reader, "read").unchecked_into();

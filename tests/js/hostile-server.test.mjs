@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { gzipSync } from "node:zlib";
 import { CommunicationIdentityClient, AcsError, signRequest, decodeAccessToken } from "acs-identity-edge";
 
 const TIMEOUT_MS = 1500;
@@ -140,6 +141,8 @@ const B = {
   },
   redirectSelf: (socket, head) => socket.end(response("302 Found", { location: head.split(" ")[1] })),
   retryAfterHour: send(json("429 Too Many Requests", { error: { code: "TooManyRequests", message: "slow down" } }, { "retry-after": "3600" })),
+  // 64 KiB on the wire that inflate to 16 MiB: the declared length does not bound the body.
+  gzipBomb: send(response("201 Created", { "content-type": "application/json", "content-encoding": "gzip" }, gzipSync(Buffer.from(`{"identity":{"id":"8:acs:${"a".repeat(16 * 1024 * 1024)}"}}`), { level: 9 }))),
   hugeJson: send(json("201 Created", `{"identity":{"id":"8:acs:${"a".repeat(16 * 1024 * 1024)}"}, "x":`)),
   endless: (socket) => {
     // An endless JSON string, 64 KiB every millisecond, until 96 MiB; then it stalls.
@@ -216,6 +219,7 @@ const SCENARIOS = [
   ["302 to itself, forever", B.redirectLoop, "createUser", ["ERR_INVALID_RESPONSE"]],
   ["429 with Retry-After: 3600", B.retryAfterHour, "createUser", ["ERR_SERVICE"], { statusCode: 429 }],
   ["16 MiB of truncated JSON", B.hugeJson, "createUser", ["ERR_INVALID_RESPONSE"]],
+  ["gzip of 16 MiB of JSON, with a small Content-Length", B.gzipBomb, "createUser", ["ERR_INVALID_RESPONSE"]],
   ["an endless body", B.endless, "createUser", ["ERR_INVALID_RESPONSE"]],
   ["reset on connect", B.resetOnConnect, "createUser", ["ERR_NETWORK"]],
   ["closed on connect", B.closeOnConnect, "createUser", ["ERR_NETWORK"]],
