@@ -162,7 +162,10 @@ export interface SignedFetchInit extends Omit<RequestInit, "body"> {
   abortSignal?: AbortSignal;
 }
 
-/** A fetch that signs and retries every ACS REST call; relative URLs resolve against the endpoint. */
+/**
+ * A fetch that signs and retries every ACS REST call to the resource; relative URLs resolve against the
+ * endpoint, and a URL on another origin is refused (`ERR_INVALID_ARGUMENT`, target `url`).
+ */
 export declare function createSignedFetch(
   connectionString: string,
   options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,

@@ -425,3 +425,15 @@ test("createSignedFetch signs any ACS call (verified by the strict server) and r
   assert.equal(bad.status, 400, "a service error is an ordinary Response");
   assert.equal(strict.log.slice(before).filter((r) => r.failure).length, 0);
 });
+
+test("createSignedFetch refuses a URL on another origin before signing or sending anything", async () => {
+  let calls = 0;
+  const signedFetch = createSignedFetch(strictCs, { fetch: () => { calls++; return Promise.reject(new Error("no request was expected")); } });
+  for (const url of ["https://contoso.example/identities?api-version=2023-10-01", "//contoso.example/identities", new URL("http://127.0.0.2:1/identities")]) {
+    const e = await signedFetch(url, { method: "POST" }).then(() => null, (x) => x);
+    assert.ok(e instanceof AcsError, String(url));
+    assert.equal(e.code, "ERR_INVALID_ARGUMENT");
+    assert.equal(e.target, "url");
+  }
+  assert.equal(calls, 0);
+});
