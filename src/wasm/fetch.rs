@@ -218,7 +218,7 @@ impl FetchTransport {
     async fn fetch(
         &self,
         request: &HttpRequest,
-        signal: &AbortSignal,
+        signal: Option<&AbortSignal>,
     ) -> Result<web_sys::Response> {
         let init: RequestInit = match &self.init {
             Some(base) => Object::assign(&Object::new(), base).unchecked_into(),
@@ -241,7 +241,7 @@ impl FetchTransport {
             init.set_body(&Uint8Array::from(request.body.as_slice()));
         }
         init.set_redirect(RequestRedirect::Manual);
-        init.set_signal(Some(signal));
+        init.set_signal(signal);
         let response = match &self.fetch {
             Some(fetch) => {
                 let sent = fetch
@@ -352,24 +352,35 @@ impl Transport<JsSignal> for FetchTransport {
         if signal.is_some_and(|s| s.0.aborted()) {
             return Err(aborted());
         }
-        let controller = AbortController::new().map_err(|e| network(&e))?;
+        // An attempt's own controller, which the caller's signal and the time budget abort; none when there
+        // is neither (creating one is a noticeable part of a call's cost in Node).
+        let controller = if signal.is_some() || timeout_ms.is_some() {
+            Some(AbortController::new().map_err(|e| network(&e))?)
+        } else {
+            None
+        };
         // `controller.abort(undefined, ...)`: whatever calls it (an "abort" event passes the event), the
         // fetch then rejects with an AbortError, never with the event or a caller's reason.
-        let abort: Function = get(&controller, "abort").unchecked_into();
-        let abort: Function = abort
-            .bind1(&controller, &JsValue::UNDEFINED)
-            .unchecked_into();
-        if let Some(s) = signal {
-            let _ = s.0.add_event_listener_with_callback("abort", &abort);
+        let abort = controller.as_ref().map(|c| {
+            let abort: Function = get(c, "abort").unchecked_into();
+            let abort: Function = abort.bind1(c, &JsValue::UNDEFINED).unchecked_into();
+            abort
+        });
+        if let (Some(s), Some(abort)) = (signal, &abort) {
+            let _ = s.0.add_event_listener_with_callback("abort", abort);
         }
-        let timer = timeout_ms.map(|ms| set_timeout(&abort, ms as f64));
+        let timer = match (timeout_ms, &abort) {
+            (Some(ms), Some(abort)) => Some(set_timeout(abort, ms as f64)),
+            _ => None,
+        };
         let started = js_sys::Date::now();
-        let result = self.exchange(request, &controller.signal()).await;
+        let attempt_signal = controller.as_ref().map(AbortController::signal);
+        let result = self.exchange(request, attempt_signal.as_ref()).await;
         if let Some(timer) = timer {
             clear_timeout(&timer);
         }
-        if let Some(s) = signal {
-            let _ = s.0.remove_event_listener_with_callback("abort", &abort);
+        if let (Some(s), Some(abort)) = (signal, &abort) {
+            let _ = s.0.remove_event_listener_with_callback("abort", abort);
         }
         match result {
             Ok((response, status_text)) => {
@@ -377,7 +388,7 @@ impl Transport<JsSignal> for FetchTransport {
                 Ok(response)
             }
             Err(_) if signal.is_some_and(|s| s.0.aborted()) => Err(aborted()),
-            Err(_) if controller.signal().aborted() => Err(Error::new(
+            Err(_) if attempt_signal.as_ref().is_some_and(AbortSignal::aborted) => Err(Error::new(
                 ErrorKind::Timeout,
                 "the call did not finish within its timeout",
             )),
@@ -391,7 +402,7 @@ impl FetchTransport {
     async fn exchange(
         &self,
         request: &HttpRequest,
-        signal: &AbortSignal,
+        signal: Option<&AbortSignal>,
     ) -> Result<(Response<FetchBody>, String)> {
         let response = self.fetch(request, signal).await?;
         let status = response.status();
