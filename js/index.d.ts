@@ -189,8 +189,9 @@ export type CommunicationCloudEnvironment = "public" | "dod" | "gcch";
 
 export type CommunicationIdentifierKind =
   | { kind: "communicationUser"; communicationUserId: string }
-  | { kind: "phoneNumber"; phoneNumber: string; rawId: string; isAnonymous?: boolean; assertedId?: string }
-  | { kind: "microsoftTeamsUser"; microsoftTeamsUserId: string; isAnonymous: boolean; cloud: CommunicationCloudEnvironment; rawId: string }
+  | { kind: "phoneNumber"; phoneNumber: string; rawId: string; isAnonymous: boolean; assertedId?: string }
+  /** `cloud` is absent for a Teams visitor (`isAnonymous: true`), whose raw id names no cloud. */
+  | { kind: "microsoftTeamsUser"; microsoftTeamsUserId: string; isAnonymous: boolean; cloud?: CommunicationCloudEnvironment; rawId: string }
   | { kind: "microsoftTeamsApp"; teamsAppId: string; cloud: CommunicationCloudEnvironment; rawId: string }
   | { kind: "teamsExtensionUser"; userId: string; tenantId: string; resourceId: string; cloud: CommunicationCloudEnvironment; rawId: string }
   | { kind: "unknown"; id: string };

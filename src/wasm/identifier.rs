@@ -22,88 +22,92 @@ fn cloud_from(value: &JsValue) -> Cloud {
     }
 }
 
-/// An identifier as `@azure/communication-common` shapes it: `kind`, the kind's members, and `rawId`
-/// (except for users and unknown ids, which are their own raw id).
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct IdentifierOut<'a> {
-    kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    communication_user_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    microsoft_teams_user_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    teams_app_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resource_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_anonymous: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cloud: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    raw_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    asserted_id: Option<&'a str>,
+/// A member value of an identifier object.
+enum Member<'a> {
+    Text(&'a str),
+    Flag(bool),
+}
+
+impl Serialize for Member<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Member::Text(text) => serializer.serialize_str(text),
+            Member::Flag(flag) => serializer.serialize_bool(*flag),
+        }
+    }
+}
+
+/// An identifier as `@azure/communication-common`'s `createIdentifierFromRawId` shapes it (the same members
+/// with the same values), plus `rawId` on the kinds whose id is not already the raw id.
+struct IdentifierOut<'a>(Vec<(&'static str, Member<'a>)>);
+
+impl Serialize for IdentifierOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Identifier", self.0.len())?;
+        for (name, value) in &self.0 {
+            out.serialize_field(name, value)?;
+        }
+        out.end()
+    }
 }
 
 /// `{ kind, ... }` for a raw id, as `createIdentifierFromRawId` of `@azure/communication-common`.
 #[wasm_bindgen(js_name = createIdentifierFromRawId)]
 pub fn create_identifier_from_raw_id(raw_id: &str) -> JsResult {
+    use Member::{Flag, Text};
     let id = CommunicationIdentifier::from_raw_id(raw_id);
-    let mut out = IdentifierOut {
-        kind: id.kind(),
-        ..IdentifierOut::default()
-    };
+    let mut out = vec![("kind", Text(id.kind()))];
+    let cloud = |cloud: &Cloud| ("cloud", Text(cloud_name(*cloud)));
     match &id {
-        CommunicationIdentifier::CommunicationUser { id } => out.communication_user_id = Some(id),
-        CommunicationIdentifier::Unknown { id } => out.id = Some(id),
+        CommunicationIdentifier::CommunicationUser { id } => {
+            out.push(("communicationUserId", Text(id)));
+        }
+        CommunicationIdentifier::Unknown { id } => out.push(("id", Text(id))),
         CommunicationIdentifier::PhoneNumber {
             value,
             is_anonymous,
             asserted_id,
         } => {
-            out.phone_number = Some(value);
-            out.raw_id = Some(raw_id);
-            out.is_anonymous = is_anonymous.then_some(true);
-            out.asserted_id = asserted_id.as_deref();
+            out.push(("phoneNumber", Text(value)));
+            out.push(("rawId", Text(raw_id)));
+            out.push(("isAnonymous", Flag(*is_anonymous)));
+            if let Some(asserted) = asserted_id {
+                out.push(("assertedId", Text(asserted)));
+            }
         }
         CommunicationIdentifier::MicrosoftTeamsUser {
             user_id,
             is_anonymous,
-            cloud,
+            cloud: c,
         } => {
-            out.microsoft_teams_user_id = Some(user_id);
-            out.is_anonymous = Some(*is_anonymous);
-            out.cloud = Some(cloud_name(*cloud));
-            out.raw_id = Some(raw_id);
+            out.push(("microsoftTeamsUserId", Text(user_id)));
+            out.push(("isAnonymous", Flag(*is_anonymous)));
+            // A Teams visitor's raw id names no cloud, and the JS SDK gives it none.
+            if !is_anonymous {
+                out.push(cloud(c));
+            }
+            out.push(("rawId", Text(raw_id)));
         }
-        CommunicationIdentifier::MicrosoftTeamsApp { app_id, cloud } => {
-            out.teams_app_id = Some(app_id);
-            out.cloud = Some(cloud_name(*cloud));
-            out.raw_id = Some(raw_id);
+        CommunicationIdentifier::MicrosoftTeamsApp { app_id, cloud: c } => {
+            out.push(("teamsAppId", Text(app_id)));
+            out.push(cloud(c));
+            out.push(("rawId", Text(raw_id)));
         }
         CommunicationIdentifier::TeamsExtensionUser {
             user_id,
             tenant_id,
             resource_id,
-            cloud,
+            cloud: c,
         } => {
-            out.user_id = Some(user_id);
-            out.tenant_id = Some(tenant_id);
-            out.resource_id = Some(resource_id);
-            out.cloud = Some(cloud_name(*cloud));
-            out.raw_id = Some(raw_id);
+            out.push(("userId", Text(user_id)));
+            out.push(("tenantId", Text(tenant_id)));
+            out.push(("resourceId", Text(resource_id)));
+            out.push(cloud(c));
+            out.push(("rawId", Text(raw_id)));
         }
     }
-    to_js(&out)
+    to_js(&IdentifierOut(out))
 }
 
 /// The raw id of an identifier in any of the `@azure/communication-common` shapes; its `rawId` when it
