@@ -4,8 +4,8 @@
 //!
 //! The transport never follows a redirect (the service never sends one, and following it would resend the
 //! signed body elsewhere), refuses response bodies over [`MAX_RESPONSE_BYTES`] without reading them whole,
-//! and bounds each attempt with its own `AbortController`, which the caller's signal and the call's time
-//! budget both abort.
+//! and, when the call has a caller's signal or a time budget, bounds each attempt with its own
+//! `AbortController`, which either aborts.
 
 use super::convert::get;
 use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
@@ -53,6 +53,9 @@ impl Environment for JsEnvironment {
     }
 
     async fn sleep(&self, ms: u64, signal: Option<&JsSignal>) {
+        if signal.is_some_and(|s| s.0.aborted()) {
+            return;
+        }
         let mut timer = JsValue::UNDEFINED;
         let mut wake = None;
         let promise = Promise::new(&mut |resolve: Function, _| {
@@ -173,7 +176,13 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
         if get(&chunk, "done").is_truthy() {
             break;
         }
-        let value: Uint8Array = get(&chunk, "value").unchecked_into();
+        // Bytes from any `fetch` body; a caller's `fetch` could hand back a stream of something else.
+        let value: Uint8Array = get(&chunk, "value").dyn_into().map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "the response body is not a stream of bytes",
+            )
+        })?;
         let at = bytes.len();
         let len = value.length() as usize;
         if at + len > MAX_RESPONSE_BYTES {

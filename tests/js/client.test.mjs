@@ -437,3 +437,18 @@ test("createSignedFetch refuses a URL on another origin before signing or sendin
   }
   assert.equal(calls, 0);
 });
+
+test("a caller's fetch whose body streams something other than bytes is ERR_INVALID_RESPONSE, and the client works after", async () => {
+  let calls = 0;
+  const odd = async () => {
+    calls++;
+    if (calls > 1) return new Response(JSON.stringify({ identity: { id: "8:acs:after" } }), { status: 201 });
+    return new Response(new ReadableStream({ start(c) { c.enqueue("not bytes"); c.close(); } }), { status: 201 });
+  };
+  const client = new CommunicationIdentityClient(strictCs, { fetch: odd, retry: { maxRetries: 0 } });
+  const e = await client.createUser().then(() => null, (x) => x);
+  assert.ok(e instanceof AcsError);
+  assert.equal(e.code, "ERR_INVALID_RESPONSE");
+  assert.match(e.message, /not a stream of bytes/);
+  assert.equal((await client.createUser()).communicationUserId, "8:acs:after");
+});
