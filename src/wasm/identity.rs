@@ -71,8 +71,11 @@ fn client(
     let retry = get(options, "retry");
     let setting = |name: &str, default: u64| get_number(&retry, name).map_or(default, |n| n as u64);
     let client_options = ClientOptions {
-        api_version: get_string(options, "apiVersion")
-            .unwrap_or_else(|| ops::DEFAULT_API_VERSION.into()),
+        // Absent: the default; anything but a string: "" (which the api-version check refuses).
+        api_version: match get(options, "apiVersion") {
+            v if v.is_undefined() || v.is_null() => ops::DEFAULT_API_VERSION.into(),
+            v => v.as_string().unwrap_or_default(),
+        },
         retry: RetryOptions {
             max_retries: setting("maxRetries", u64::from(defaults.max_retries)) as u32,
             base_delay_ms: setting("baseDelayMs", defaults.base_delay_ms),

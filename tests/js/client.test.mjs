@@ -452,3 +452,10 @@ test("a caller's fetch whose body streams something other than bytes is ERR_INVA
   assert.match(e.message, /not a stream of bytes/);
   assert.equal((await client.createUser()).communicationUserId, "8:acs:after");
 });
+
+test("an apiVersion that is not a string is refused, not replaced by the default", () => {
+  for (const apiVersion of [20231001, ["2023-10-01"], { v: "2023-10-01" }, true]) {
+    assert.throws(() => new CommunicationIdentityClient(strictCs, { apiVersion }), (e) => e instanceof AcsError && e.code === "ERR_INVALID_ARGUMENT" && e.target === "apiVersion", JSON.stringify(apiVersion));
+  }
+  assert.equal(new CommunicationIdentityClient(strictCs, { apiVersion: undefined }).endpoint, new CommunicationIdentityClient(strictCs).endpoint);
+});
