@@ -343,6 +343,26 @@ where
         })
     }
 
+    /// A client of the same resource (endpoint and key, without parsing the connection string again) with
+    /// other options, transport and environment, checked as [`IdentityClient::new`] checks them.
+    pub fn with_transport<T2, E2>(
+        &self,
+        options: ClientOptions,
+        transport: T2,
+        env: E2,
+    ) -> Result<IdentityClient<T2, E2>>
+    where
+        E2: Environment,
+        T2: Transport<E2::Signal>,
+    {
+        IdentityClient::from_connection_string(
+            ConnectionString::new(self.endpoint.clone(), self.key.clone()),
+            options,
+            transport,
+            env,
+        )
+    }
+
     /// The resource endpoint.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint

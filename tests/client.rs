@@ -967,3 +967,52 @@ fn any_acs_request_can_be_signed_and_sent() {
     assert_eq!(sent[0].request.header("user-agent"), Some(USER_AGENT));
     verify(&sent[0]);
 }
+
+#[test]
+fn with_transport_reuses_the_resource_and_checks_the_new_options() {
+    let env = Env::new();
+    let c = client(&env, vec![], ClientOptions::default());
+    let other = c
+        .with_transport(
+            ClientOptions {
+                api_version: "2025-03-02-preview".into(),
+                ..Default::default()
+            },
+            Scripted::new(&env, vec![respond_with(201, &[], USER_BODY)]),
+            &env,
+        )
+        .unwrap();
+    assert_eq!(other.endpoint(), c.endpoint());
+    assert_eq!(other.api_version(), "2025-03-02-preview");
+    // The same key signs: the request the new transport sends verifies with it.
+    block_on(other.create_user(&CreateUserOptions::default(), none())).unwrap();
+    let sent = other.transport().sent.borrow();
+    let auth = sent[0].request.header("authorization").unwrap();
+    assert!(auth.starts_with("HMAC-SHA256 SignedHeaders="), "{auth}");
+    let bad = c.with_transport(
+        ClientOptions {
+            api_version: "2023-10-01&x=1".into(),
+            ..Default::default()
+        },
+        Scripted::new(&env, vec![]),
+        &env,
+    );
+    assert_eq!(bad.unwrap_err().target(), Some("apiVersion"));
+
+    // An http client made with allowInsecureConnection does not carry it over.
+    let cs = format!("endpoint=http://10.0.0.1:8080;accesskey={KEY_B64}");
+    let insecure = IdentityClient::new(
+        &cs,
+        ClientOptions {
+            allow_insecure_connection: true,
+            ..Default::default()
+        },
+        Scripted::new(&env, vec![]),
+        &env,
+    )
+    .unwrap();
+    let e = insecure
+        .with_transport(ClientOptions::default(), Scripted::new(&env, vec![]), &env)
+        .unwrap_err();
+    assert_eq!(e.target(), Some("endpoint"));
+}

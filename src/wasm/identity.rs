@@ -60,13 +60,8 @@ impl<'a> TokenOut<'a> {
 
 /// The client options of the JS API: `{ apiVersion?, retry?: { maxRetries, baseDelayMs, maxDelayMs },
 /// timeoutMs?, userAgentPrefix?, allowInsecureConnection?, fetch?, onRequest?, sendUserAgent }` (the
-/// package's JS checks the numbers first).
-fn client(
-    connection_string: &str,
-    options: &JsValue,
-    raw: bool,
-    init: Option<Object>,
-) -> Result<Inner, JsValue> {
+/// package's JS checks the numbers first), as the library's options and a transport.
+fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     let defaults = RetryOptions::default();
     let retry = get(options, "retry");
     let setting = |name: &str, default: u64| get_number(&retry, name).map_or(default, |n| n as u64);
@@ -91,11 +86,10 @@ fn client(
         fetch: get(options, "fetch").dyn_into::<Function>().ok(),
         on_request: get(options, "onRequest").dyn_into::<Function>().ok(),
         user_agent: get(options, "sendUserAgent").as_bool() != Some(false),
-        raw,
-        init,
+        raw: false,
+        init: None,
     };
-    IdentityClient::new(connection_string, client_options, transport, JsEnvironment)
-        .map_err(convert::error)
+    (client_options, transport)
 }
 
 fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
@@ -218,8 +212,12 @@ impl Client {
     /// endpoint that is not loopback unless `allowInsecureConnection`.
     #[wasm_bindgen(constructor)]
     pub fn new(connection_string: &str, options: &JsValue) -> Result<Client, JsValue> {
+        let (client_options, transport) = settings(options);
+        let inner =
+            IdentityClient::new(connection_string, client_options, transport, JsEnvironment)
+                .map_err(convert::error)?;
         Ok(Client {
-            inner: Rc::new(client(connection_string, options, false, None)?),
+            inner: Rc::new(inner),
         })
     }
 
@@ -250,9 +248,11 @@ impl Client {
 /// `createSignedFetch`).
 #[wasm_bindgen]
 pub struct SignedFetch {
-    connection_string: String,
-    options: JsValue,
-    endpoint: String,
+    /// The checked client, whose connection string, options and transport settings each call reuses
+    /// (with the call's own `fetch` options).
+    client: Inner,
+    /// `allowInsecureConnection`, which the client does not keep (it was checked once, here).
+    options: ClientOptions,
 }
 
 #[wasm_bindgen]
@@ -260,21 +260,25 @@ impl SignedFetch {
     /// Checks the connection string and options once.
     #[wasm_bindgen(constructor)]
     pub fn new(connection_string: &str, options: &JsValue) -> Result<SignedFetch, JsValue> {
-        let endpoint = client(connection_string, options, true, None)?
-            .endpoint()
-            .as_str()
-            .into();
+        let (client_options, mut transport) = settings(options);
+        transport.raw = true;
+        let client = IdentityClient::new(
+            connection_string,
+            client_options.clone(),
+            transport,
+            JsEnvironment,
+        )
+        .map_err(convert::error)?;
         Ok(SignedFetch {
-            connection_string: connection_string.into(),
-            options: options.clone(),
-            endpoint,
+            client,
+            options: client_options,
         })
     }
 
     /// The resource endpoint, `https://host[:port]`.
     #[wasm_bindgen(getter)]
     pub fn endpoint(&self) -> String {
-        self.endpoint.clone()
+        self.client.endpoint().as_str().into()
     }
 
     /// Sends `method path_and_query` with `headers` (`[[name, value], ...]`) and `body`; `init` holds the
@@ -289,9 +293,19 @@ impl SignedFetch {
         init: Option<Object>,
         options: JsValue,
     ) -> Promise {
-        let client = client(&self.connection_string, &self.options, true, init);
+        let base = self.client.transport();
+        let transport = FetchTransport {
+            fetch: base.fetch.clone(),
+            on_request: base.on_request.clone(),
+            user_agent: base.user_agent,
+            raw: true,
+            init,
+        };
+        let client = self
+            .client
+            .with_transport(self.options.clone(), transport, JsEnvironment);
         future_to_promise(async move {
-            let client = client?;
+            let client = client.map_err(convert::error)?;
             let mut pairs = Vec::new();
             for pair in headers.iter() {
                 let pair = Array::from(&pair);
