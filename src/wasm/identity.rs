@@ -208,7 +208,7 @@ pub struct Client {
 
 #[wasm_bindgen]
 impl Client {
-    /// Parses the connection string and checks the options (see [`client`]). Plain http is refused for an
+    /// Parses the connection string and checks the options (see [`settings`]). Plain http is refused for an
     /// endpoint that is not loopback unless `allowInsecureConnection`.
     #[wasm_bindgen(constructor)]
     pub fn new(connection_string: &str, options: &JsValue) -> Result<Client, JsValue> {
