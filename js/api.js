@@ -58,6 +58,13 @@ function invalidArgument(target, message) {
   return new AcsError({ code: "ERR_INVALID_ARGUMENT", message, target });
 }
 
+/** `options.timeoutMs`, when given, is a number >= 0 (0: no bound). */
+function checkTimeout(options) {
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
+    throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
+  }
+}
+
 /** The client options the wasm module reads, checked here so that each bad one is named. */
 function resolveOptions(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
@@ -65,9 +72,7 @@ function resolveOptions(options = {}) {
   for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
     if (!Number.isFinite(retry[key]) || retry[key] < 0) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
   }
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
-    throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
-  }
+  checkTimeout(options);
   if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
   if (options.fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
   if (options.onRequest !== undefined && typeof options.onRequest !== "function") {
@@ -84,9 +89,7 @@ function resolveOptions(options = {}) {
 /** The per-call options the wasm module reads: `{ abortSignal?, timeoutMs? }`. */
 function callOptions(options) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
-    throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
-  }
+  checkTimeout(options);
   if (options.abortSignal && options.abortSignal.aborted) throw abortError();
   return { abortSignal: options.abortSignal, timeoutMs: options.timeoutMs };
 }
