@@ -514,7 +514,7 @@ where
             body,
         };
         request.set_header(header::USER_AGENT, self.user_agent.clone());
-        // The caller's own request id is kept; otherwise one is made for every attempt of this call.
+        // The caller's own request id is kept; otherwise the call makes one, sent on every attempt.
         let request_id = match request.header(header::CLIENT_REQUEST_ID) {
             Some(id) => id.to_string(),
             None => {

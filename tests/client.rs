@@ -1016,3 +1016,31 @@ fn with_transport_reuses_the_resource_and_checks_the_new_options() {
         .unwrap_err();
     assert_eq!(e.target(), Some("endpoint"));
 }
+
+#[test]
+fn send_raw_keeps_the_callers_request_id_on_every_attempt() {
+    let env = Env::new();
+    let c = client(
+        &env,
+        vec![respond(503, ""), respond(202, "{}")],
+        ClientOptions::default(),
+    );
+    let mine = "b1d2f3a4-0000-4000-8000-000000000001";
+    let headers = vec![("X-MS-Client-Request-Id".into(), mine.to_string())];
+    let r = block_on(c.send_raw("POST".into(), "/x", headers, vec![], none())).unwrap();
+    assert_eq!(r.status, 202);
+    assert_eq!(r.header("x-ms-client-request-id"), Some(mine));
+    let sent = c.transport().sent.borrow();
+    assert_eq!(sent.len(), 2);
+    for s in sent.iter() {
+        let ids: Vec<&str> = s
+            .request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("x-ms-client-request-id"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(ids, [mine]);
+        verify(s);
+    }
+}
