@@ -107,6 +107,7 @@ impl JsonBody for FetchBody {
 }
 
 /// Sends requests with `fetch`.
+#[derive(Clone)]
 pub(crate) struct FetchTransport {
     /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
     pub fetch: Option<Function>,
@@ -120,17 +121,23 @@ pub(crate) struct FetchTransport {
     pub init: Option<Object>,
 }
 
-fn network(e: &JsValue) -> Error {
+/// A network error with the runtime's own words (`detail`), when there are any.
+fn network_error(detail: &str) -> Error {
     let mut message = String::from("the request could not be completed");
+    if !detail.is_empty() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    Error::new(ErrorKind::Network, message)
+}
+
+/// A network error from what a JS call threw or a promise rejected with.
+fn network(e: &JsValue) -> Error {
     let detail = get(e, "message")
         .as_string()
         .or_else(|| e.as_string())
         .unwrap_or_default();
-    if !detail.is_empty() {
-        message.push_str(": ");
-        message.push_str(&detail);
-    }
-    Error::new(ErrorKind::Network, message)
+    network_error(&detail)
 }
 
 /// `await promise`, with a rejection as a network error.
@@ -265,15 +272,10 @@ impl FetchTransport {
                     .send()
                     .await
                     .map_err(|e| {
-                        let gloo_net::Error::JsError(js) = &e else {
-                            return Error::new(
-                                ErrorKind::Network,
-                                "the request could not be completed",
-                            );
-                        };
-                        let mut message = String::from("the request could not be completed: ");
-                        message.push_str(&js.message);
-                        Error::new(ErrorKind::Network, message)
+                        network_error(match &e {
+                            gloo_net::Error::JsError(js) => &js.message,
+                            _ => "",
+                        })
                     })?;
                 JsValue::from(web_sys::Response::from(sent))
             }

@@ -2,7 +2,7 @@
 //! method reads its arguments, runs build -> sign -> send -> parse (retried as the policy says, each
 //! attempt signed anew) and resolves with the result in the shapes of `@azure/communication-identity`.
 
-use super::convert::{self, get, get_number, get_string, invalid, to_js, Date};
+use super::convert::{self, get, get_number, get_string, invalid, to_js, Date, JsResult};
 use super::fetch::{FetchBody, FetchTransport, JsEnvironment, JsSignal};
 use crate::client::{CallOptions, ClientOptions, IdentityClient};
 use crate::error::Error;
@@ -169,21 +169,28 @@ fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
 }
 
 /// The result of `op` from its response, in the shapes of the JS SDK.
-fn parse(op: &str, response: &ops::Response<FetchBody>) -> Result<JsValue, Error> {
-    let js = match op {
-        "createUser" => to_js(&UserOut::from(&ops::parse_create_user_response(response)?)),
+fn parse(op: &str, response: &ops::Response<FetchBody>) -> JsResult {
+    let fail = convert::error;
+    match op {
+        "createUser" => to_js(&UserOut::from(
+            &ops::parse_create_user_response(response).map_err(fail)?,
+        )),
         "createUserAndToken" => {
-            let r = ops::parse_create_user_and_token_response(response)?;
+            let r = ops::parse_create_user_and_token_response(response).map_err(fail)?;
             to_js(&TokenOut::new(&r.token, Some(&r.user)))
         }
-        "getUser" => to_js(&UserOut::from(&ops::parse_get_user_response(response)?)),
+        "getUser" => to_js(&UserOut::from(
+            &ops::parse_get_user_response(response).map_err(fail)?,
+        )),
         "revokeTokens" | "deleteUser" => {
-            ops::parse_empty_response(response)?;
+            ops::parse_empty_response(response).map_err(fail)?;
             Ok(JsValue::UNDEFINED)
         }
-        _ => to_js(&TokenOut::new(&ops::parse_token_response(response)?, None)),
-    };
-    js.map_err(|_| invalid("result", "a result could not be converted"))
+        _ => to_js(&TokenOut::new(
+            &ops::parse_token_response(response).map_err(fail)?,
+            None,
+        )),
+    }
 }
 
 /// The per-call options `{ abortSignal?, timeoutMs? }`.
@@ -239,7 +246,7 @@ impl Client {
             };
             let request = build(client.api_version(), &op, &args).map_err(convert::error)?;
             let response = client.send(request, call).await.map_err(convert::error)?;
-            parse(&op, &response).map_err(convert::error)
+            parse(&op, &response)
         })
     }
 }
@@ -293,13 +300,9 @@ impl SignedFetch {
         init: Option<Object>,
         options: JsValue,
     ) -> Promise {
-        let base = self.client.transport();
         let transport = FetchTransport {
-            fetch: base.fetch.clone(),
-            on_request: base.on_request.clone(),
-            user_agent: base.user_agent,
-            raw: true,
             init,
+            ..self.client.transport().clone()
         };
         let client = self
             .client
