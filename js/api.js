@@ -52,7 +52,6 @@ function unixSeconds(date) {
 }
 
 const abortError = () => new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
-const DEFAULT_RETRY = { maxRetries: 3, baseDelayMs: 800, maxDelayMs: 60_000 };
 
 function invalidArgument(target, message) {
   return new AcsError({ code: "ERR_INVALID_ARGUMENT", message, target });
@@ -68,9 +67,10 @@ function checkTimeout(options) {
 /** The client options the wasm module reads, checked here so that each bad one is named. */
 function resolveOptions(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  const retry = { ...DEFAULT_RETRY, ...(options.retry || {}) };
+  // Only the settings given are checked here; the wasm module fills in the defaults (RetryOptions::default).
+  const retry = options.retry && typeof options.retry === "object" ? options.retry : {};
   for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
-    if (!Number.isFinite(retry[key]) || retry[key] < 0) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
+    if (key in retry && !(Number.isFinite(retry[key]) && retry[key] >= 0)) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
   }
   checkTimeout(options);
   if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
@@ -80,7 +80,6 @@ function resolveOptions(options = {}) {
   }
   return {
     ...options,
-    retry,
     // Browsers do not let scripts set User-Agent; it is sent where it is honoured.
     sendUserAgent: typeof document === "undefined",
   };
