@@ -1,9 +1,9 @@
 //! The emulator's own endpoints under `/emulator/`: `health`, `config` (the connection string for the
 //! demo page) and `whoami` (what an access token stands for, so revocation is observable end to end).
 
+use crate::app::App;
 use crate::clock::Now;
 use crate::protocol::{ErrorDetail, InnerError, Reply};
-use crate::server::App;
 use crate::store::TokenState;
 use crate::tokens::{self, TokenFailure};
 use acs_identity_edge::date::format_expires_on;

@@ -2,12 +2,15 @@
 //! See `emulator/README.md` for the flags, the development key and the behaviour.
 
 mod api;
+mod app;
 mod auth;
 mod clock;
 mod config;
+mod cors;
 mod emulator_api;
 mod faults;
 mod ids;
+mod pipeline;
 mod protocol;
 mod rate_limit;
 mod request_target;
@@ -84,7 +87,7 @@ async fn start(settings: config::Settings) -> Result<(), String> {
         ip => ip.to_string(),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let app = Arc::new(server::App {
+    let app = Arc::new(app::App {
         endpoint: format!("{scheme}://{shown_host}:{port}"),
         store: Arc::new(store),
         faults: faults::FaultTracker::default(),
