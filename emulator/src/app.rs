@@ -37,3 +37,23 @@ impl App {
         )
     }
 }
+
+#[cfg(test)]
+impl App {
+    /// An app with the flags given (after the program name), in memory, for unit tests.
+    pub fn for_tests(flags: &[&str]) -> App {
+        use clap::Parser;
+        let cli = crate::config::Cli::parse_from(
+            std::iter::once("acs-emulator").chain(flags.iter().copied()),
+        );
+        let settings = cli.into_settings().expect("valid flags");
+        App {
+            endpoint: format!("http://127.0.0.1:{}", settings.port),
+            store: Arc::new(Store::in_memory()),
+            faults: FaultTracker::default(),
+            limiter: None,
+            started: crate::clock::now(),
+            settings,
+        }
+    }
+}

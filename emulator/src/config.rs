@@ -1,6 +1,7 @@
 //! Command-line flags (each also settable through an `ACS_EMULATOR_*` environment variable) and the
 //! validated settings the server runs with.
 
+use crate::cors::CorsOrigins;
 use crate::ids;
 use acs_identity_edge::connection_string::AccessKey;
 use clap::Parser;
@@ -71,8 +72,37 @@ pub struct Cli {
     pub rate_limit: bool,
 
     /// Serve the static files of this directory at / (the demo page), on the same origin as the API.
+    /// The demo page is not part of the binary: it is the www/ directory of the acs-identity-edge
+    /// repository (after `npm run build` there), so an emulator installed with `cargo install` serves
+    /// only the API and /emulator/ until given --www.
     #[arg(long, env = "ACS_EMULATOR_WWW", value_name = "DIR")]
     pub www: Option<PathBuf>,
+
+    /// Web origins whose pages may call the API (CORS), separated by commas: `loopback` (any port of
+    /// http(s)://localhost, 127.0.0.1 or [::1]), exact origins such as https://app.example.test, or
+    /// `*` for any origin. The emulator's own origin is always allowed.
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_CORS_ORIGINS",
+        value_name = "ORIGINS",
+        default_value = "loopback"
+    )]
+    pub cors_origins: String,
+
+    /// Most connections served at once; further connections are closed at once until one ends.
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 512
+    )]
+    pub max_connections: u32,
+
+    /// Serve a well-formed api-version the emulator does not know (a newer SDK's, e.g. 2030-01-01 or
+    /// 2030-01-01-preview) as the newest one the operation knows, with a warning in the log, instead
+    /// of refusing it with 400 UnsupportedApiVersion.
+    #[arg(long, env = "ACS_EMULATOR_ACCEPT_UNKNOWN_API_VERSIONS")]
+    pub accept_unknown_api_versions: bool,
 }
 
 /// Validated settings.
@@ -90,6 +120,9 @@ pub struct Settings {
     pub faults: bool,
     pub rate_limit: bool,
     pub www: Option<PathBuf>,
+    pub cors_origins: CorsOrigins,
+    pub max_connections: usize,
+    pub accept_unknown_api_versions: bool,
 }
 
 impl Cli {
@@ -111,6 +144,11 @@ impl Cli {
                 return Err(format!("--www: {} is not a directory", dir.display()));
             }
         }
+        let cors_origins = CorsOrigins::parse(&self.cors_origins)
+            .map_err(|bad| format!("--cors-origins: '{bad}' is not an origin (scheme://host[:port]), `loopback` or `*`"))?;
+        if self.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
         Ok(Settings {
             host: self.host,
             port: self.port,
@@ -123,6 +161,9 @@ impl Cli {
             faults: self.faults,
             rate_limit: self.rate_limit,
             www: self.www,
+            cors_origins,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            accept_unknown_api_versions: self.accept_unknown_api_versions,
         })
     }
 }

@@ -68,17 +68,16 @@ fn is_local_host(app: &App, host: &str) -> bool {
 
 /// `GET /emulator/config`: the connection string for a page served by the emulator, with the endpoint
 /// as the page reached it (so `localhost` and `127.0.0.1` pages both stay same-origin). Sent without
-/// CORS headers: only pages of the emulator's own origin can read it.
-pub fn config(app: &App, host: Option<&str>) -> Reply {
+/// CORS headers: only pages of the emulator's own origin can read it. Only for clients on this
+/// machine (`from_this_machine`, by the connection's addresses) whose `Host` is local: a `Host` alone
+/// proves nothing, and an HTTP/1.0 request may have none.
+pub fn config(app: &App, host: Option<&str>, from_this_machine: bool) -> Reply {
+    if !from_this_machine {
+        return forbidden();
+    }
     let endpoint = match host {
         Some(h) if is_local_host(app, h) => format!("{}://{}", app.scheme(), h),
-        Some(_) => {
-            return Reply::error(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                "The configuration is only served to pages on this machine's loopback address.",
-            )
-        }
+        Some(_) => return forbidden(),
         None => app.endpoint.clone(),
     };
     Reply::json(
@@ -90,6 +89,14 @@ pub fn config(app: &App, host: Option<&str>) -> Reply {
             ),
             endpoint,
         },
+    )
+}
+
+fn forbidden() -> Reply {
+    Reply::error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        "The configuration is only served to pages on this machine's loopback address.",
     )
 }
 

@@ -2,13 +2,13 @@
 //! either hands the request on or ends it with an [`Outcome`]:
 //!
 //! 1. `require_host`: an HTTP/1.1 request without `Host` is malformed;
-//! 2. `preflight`: CORS preflights are answered;
+//! 2. `preflight`: CORS preflights of allowed origins are answered, others refused;
 //! 3. `decode_path`: the path's percent-decoded segments;
-//! 4. `inject_fault`: the `x-emulator-fault` header (with `--faults`);
-//! 5. `emulator_pages`: `/emulator/health`, `/emulator/config`, `/emulator/whoami`;
-//! 6. `static_pages`: the files of `--www` (anything that is not the API);
-//! 7. `read_body`: the body, within the size limit and in time;
-//! 8. `authenticate`: the HMAC signature;
+//! 4. `emulator_pages`: `/emulator/health`, `/emulator/config`, `/emulator/whoami`;
+//! 5. `static_pages`: the files of `--www` (anything that is not the API);
+//! 6. `read_body`: the body, within the size limit (past it the connection closes) and in time;
+//! 7. `authenticate`: the HMAC signature, so that nothing below runs for a caller without the key;
+//! 8. `inject_fault`: the `x-emulator-fault` header (with `--faults`);
 //! 9. `find_route`: the operation, or 404/405;
 //! 10. `check_api_version`: the api-version the operation answers to;
 //! 11. `rate_limit`: the service's limits (with `--rate-limit`);
@@ -25,6 +25,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request, StatusCode};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,10 +56,29 @@ impl Outcome {
 /// A stage's verdict: `Ok` hands the request on to the next stage, `Err` ends it with that outcome.
 type Next<T> = Result<T, Outcome>;
 
-/// What every stage may look at: the app, the request's head, the time it arrived.
+/// The two ends of the connection a request came on.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer {
+    /// The client's address.
+    pub remote: IpAddr,
+    /// The emulator's address on this connection.
+    pub local: IpAddr,
+}
+
+impl Peer {
+    /// Whether the client runs on this machine: a loopback address, or the very address it reached
+    /// the emulator on.
+    pub fn is_this_machine(&self) -> bool {
+        let remote = self.remote.to_canonical();
+        remote.is_loopback() || remote == self.local.to_canonical()
+    }
+}
+
+/// What every stage may look at: the app, the request's head and connection, the time it arrived.
 pub struct Context<'a> {
     pub app: &'a Arc<App>,
     pub head: &'a Parts,
+    pub peer: Peer,
     pub now: Now,
     pub client_request_id: Option<&'a str>,
 }
@@ -82,6 +102,7 @@ impl Context<'_> {
 pub async fn respond(
     app: &Arc<App>,
     req: Request<Incoming>,
+    peer: Peer,
     now: Now,
     client_request_id: Option<&str>,
 ) -> Outcome {
@@ -89,6 +110,7 @@ pub async fn respond(
     let cx = Context {
         app,
         head: &head,
+        peer,
         now,
         client_request_id,
     };
@@ -102,11 +124,11 @@ async fn stages(cx: &Context<'_>, body: Incoming) -> Next<Outcome> {
     require_host(cx)?;
     preflight(cx)?;
     let segments = decode_path(cx)?;
-    inject_fault(cx).await?;
     emulator_pages(cx, &segments)?;
     static_pages(cx, &segments).await?;
     let body = read_body(cx, body).await?;
     authenticate(cx, &body)?;
+    inject_fault(cx).await?;
     let route = find_route(cx, &segments)?;
     let version = check_api_version(cx, &route)?;
     rate_limit(cx, &route)?;
@@ -128,15 +150,25 @@ fn require_host(cx: &Context<'_>) -> Next<()> {
     Ok(())
 }
 
-/// CORS preflights (`OPTIONS`) are answered here, without authentication.
+/// CORS preflights (`OPTIONS`) are answered here, without authentication: the allowed methods and
+/// headers for an origin `--cors-origins` allows, 403 for any other.
 fn preflight(cx: &Context<'_>) -> Next<()> {
-    if cx.method() == Method::OPTIONS {
-        return Err(Outcome::api(
-            "OPTIONS *",
-            cors::preflight(cx.header("access-control-request-headers")),
-        ));
+    if cx.method() != Method::OPTIONS {
+        return Ok(());
     }
-    Ok(())
+    let reply = match cx.header("origin") {
+        Some(origin)
+            if !cx
+                .app
+                .settings
+                .cors_origins
+                .allows(origin, &cx.app.endpoint) =>
+        {
+            cors::refused_preflight(origin)
+        }
+        _ => cors::preflight(cx.header("access-control-request-headers")),
+    };
+    Err(Outcome::api("OPTIONS *", reply))
 }
 
 /// The path's percent-decoded segments; 404 when they are not UTF-8.
@@ -146,6 +178,7 @@ fn decode_path(cx: &Context<'_>) -> Next<Vec<String>> {
 }
 
 /// With `--faults`, the `x-emulator-fault` header: a delay, a dropped connection or an error status.
+/// Only for authenticated requests: a caller without the key cannot make the emulator wait.
 async fn inject_fault(cx: &Context<'_>) -> Next<()> {
     if !cx.app.settings.faults {
         return Ok(());
@@ -190,7 +223,7 @@ fn emulator_pages(cx: &Context<'_>, segments: &[String]) -> Next<()> {
         ),
         (&Method::GET, "config") => (
             "GET /emulator/config",
-            emulator_api::config(cx.app, cx.header("host")),
+            emulator_api::config(cx.app, cx.header("host"), cx.peer.is_this_machine()),
             false,
         ),
         (&Method::GET, "whoami") => (
@@ -203,23 +236,28 @@ fn emulator_pages(cx: &Context<'_>, segments: &[String]) -> Next<()> {
     Err(Outcome::Reply { route, reply, cors })
 }
 
-/// Anything that is not the API: a file of `--www` for GET and HEAD, else 404.
+/// Anything that is not the API: a file of `--www` for GET and HEAD, else 404 (saying how to serve
+/// the demo page when `/` is asked for without `--www`).
 async fn static_pages(cx: &Context<'_>, segments: &[String]) -> Next<()> {
     if api::is_api_path(segments) {
         return Ok(());
     }
     let method = cx.method();
-    if let (Some(root), true) = (
-        &cx.app.settings.www,
-        method == Method::GET || method == Method::HEAD,
-    ) {
-        if let Some(reply) = static_files::serve(root, &segments.join("/")).await {
-            return Err(Outcome::Reply {
-                route: "GET /*",
-                reply,
-                cors: false,
-            });
+    let readable = method == Method::GET || method == Method::HEAD;
+    match &cx.app.settings.www {
+        Some(root) if readable => {
+            if let Some(reply) = static_files::serve(root, &segments.join("/")).await {
+                return Err(Outcome::Reply {
+                    route: "GET /*",
+                    reply,
+                    cors: false,
+                });
+            }
         }
+        None if readable && segments.is_empty() => {
+            return Err(Outcome::api("GET /", static_files::not_served()));
+        }
+        _ => {}
     }
     Err(Outcome::api("-", no_route(method, cx.path())))
 }
@@ -247,23 +285,24 @@ async fn read_body(cx: &Context<'_>, body: Incoming) -> Next<Bytes> {
     }
 }
 
-/// Reads the body; `Err` with a 413 when it is over the limit. The rest of an oversized body is read
-/// and dropped (up to 16 MiB) so that the client sees the 413 rather than a reset connection.
+/// Reads the body; `Err` with a 413 when it is over the limit. Nothing past the limit is read: a body
+/// declared larger is refused at once, and one that grows past it while arriving is refused when it
+/// does; the 413 closes the connection (the client may see the connection reset instead, when it is
+/// still sending). Reading more, before the request is even authenticated, would let anyone make the
+/// emulator swallow arbitrary amounts of data.
 async fn read_limited(body: Incoming, declared: Option<u64>) -> Result<Bytes, Reply> {
-    const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
     let too_large = || {
         Reply::error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
             format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
         )
+        .with_header("connection", "close")
     };
-    let mut over = declared.is_some_and(|n| n > MAX_BODY_BYTES as u64);
-    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
     let mut buf = BytesMut::new();
-    let mut seen = 0usize;
     let mut body = body;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
@@ -274,24 +313,13 @@ async fn read_limited(body: Incoming, declared: Option<u64>) -> Result<Bytes, Re
             ));
         };
         if let Ok(data) = frame.into_data() {
-            seen += data.len();
-            if seen > MAX_BODY_BYTES {
-                over = true;
-                buf.clear();
+            if buf.len() + data.len() > MAX_BODY_BYTES {
+                return Err(too_large());
             }
-            if seen > DRAIN_LIMIT {
-                break;
-            }
-            if !over {
-                buf.extend_from_slice(&data);
-            }
+            buf.extend_from_slice(&data);
         }
     }
-    if over {
-        Err(too_large())
-    } else {
-        Ok(buf.freeze())
-    }
+    Ok(buf.freeze())
 }
 
 /// The HMAC signature over the request as received; 401 `Denied` naming the failed check.
@@ -344,11 +372,25 @@ fn find_route(cx: &Context<'_>, segments: &[String]) -> Next<Route> {
 }
 
 /// The request's `api-version`, checked against the operation's.
+/// With `--accept-unknown-api-versions`, a well-formed version the operation does not know is served
+/// as the newest it knows, with a warning.
 fn check_api_version(cx: &Context<'_>, route: &Route) -> Next<&'static str> {
     let requested = request_target::query_param(cx.head.uri.query(), "api-version");
     let request_uri = format!("{}{}", cx.app.endpoint, cx.path());
-    versions::check_version(route, requested.as_deref(), &request_uri)
-        .map_err(|reply| Outcome::api(route.label(), reply))
+    let unknown = if cx.app.settings.accept_unknown_api_versions {
+        versions::Unknown::ServeNewest
+    } else {
+        versions::Unknown::Refuse
+    };
+    let version = versions::check_version(route, requested.as_deref(), &request_uri, unknown)
+        .map_err(|reply| Outcome::api(route.label(), reply))?;
+    if let Some(requested) = requested.filter(|r| !r.eq_ignore_ascii_case(version)) {
+        tracing::warn!(
+            "api-version {requested} is unknown to this emulator; {} is served as {version} (--accept-unknown-api-versions)",
+            route.label()
+        );
+    }
+    Ok(version)
 }
 
 /// With `--rate-limit`, 429 past the service's documented limits.
@@ -392,4 +434,92 @@ fn no_route(method: &Method, path: &str) -> Reply {
         "NotFound",
         format!("No operation matches {method} {path}."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(method: Method, uri: &str, version: hyper::Version, headers: &[(&str, &str)]) -> Parts {
+        let mut b = Request::builder().method(method).uri(uri).version(version);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn status(outcome: Next<()>) -> Option<u16> {
+        match outcome {
+            Err(Outcome::Reply { reply, .. }) => Some(reply.status.as_u16()),
+            Err(Outcome::Drop) => Some(0),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn peers_on_this_machine() {
+        let local = ip("192.0.2.10");
+        for remote in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "::ffff:127.0.0.1",
+            "192.0.2.10",
+        ] {
+            let peer = Peer {
+                remote: ip(remote),
+                local,
+            };
+            assert!(peer.is_this_machine(), "{remote}");
+        }
+        for remote in ["192.0.2.11", "10.0.0.1", "::ffff:192.0.2.11", "fe80::1"] {
+            let peer = Peer {
+                remote: ip(remote),
+                local,
+            };
+            assert!(!peer.is_this_machine(), "{remote}");
+        }
+    }
+
+    #[test]
+    fn the_configuration_is_served_only_to_this_machine() {
+        let app = Arc::new(App::for_tests(&[]));
+        let config = |peer: &str, version, headers: &[(&str, &str)]| {
+            let head = head(Method::GET, "/emulator/config", version, headers);
+            let cx = Context {
+                app: &app,
+                head: &head,
+                peer: Peer {
+                    remote: ip(peer),
+                    local: ip("192.0.2.10"),
+                },
+                now: crate::clock::now(),
+                client_request_id: None,
+            };
+            let segments = decode_path(&cx).ok().unwrap();
+            status(emulator_pages(&cx, &segments))
+        };
+        let http10 = hyper::Version::HTTP_10;
+        let http11 = hyper::Version::HTTP_11;
+        assert_eq!(config("127.0.0.1", http10, &[]), Some(200));
+        assert_eq!(
+            config("127.0.0.1", http11, &[("host", "localhost:10090")]),
+            Some(200)
+        );
+        // Another machine: refused whatever the Host says, and without one (HTTP/1.0).
+        assert_eq!(config("198.51.100.7", http10, &[]), Some(403));
+        assert_eq!(
+            config("198.51.100.7", http11, &[("host", "127.0.0.1:10090")]),
+            Some(403)
+        );
+        // This machine, a foreign Host (DNS rebinding): refused.
+        assert_eq!(
+            config("127.0.0.1", http11, &[("host", "evil.example")]),
+            Some(403)
+        );
+    }
 }

@@ -1,9 +1,10 @@
-//! The HTTP server: the accept loop (plain or TLS), one hyper connection per socket, and around each
-//! request (run through `pipeline`) the service's common response headers and one log line.
+//! The HTTP server: the accept loop (plain or TLS, at most `--max-connections` connections at once),
+//! one hyper connection per socket, and around each request (run through `pipeline`) the service's
+//! common response headers, CORS for allowed origins, and one log line.
 
 use crate::app::App;
 use crate::clock::{self, Now};
-use crate::pipeline::{self, Outcome};
+use crate::pipeline::{self, Outcome, Peer};
 use crate::protocol::Reply;
 use crate::{cors, ids};
 use acs_identity_edge::date::format_imf_fixdate;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 /// Serves connections from `listener` until `shutdown` completes, then lets open requests finish
@@ -34,11 +35,30 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(app.settings.max_connections));
+    // Whether connections are being turned away (logged once per episode, not once per connection).
+    let mut refusing = false;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, remote)) => {
+                    let Ok(slot) = slots.clone().try_acquire_owned() else {
+                        if !refusing {
+                            tracing::warn!(
+                                "{} connections are open (--max-connections); closing new ones until one ends",
+                                app.settings.max_connections
+                            );
+                            refusing = true;
+                        }
+                        drop(stream);
+                        continue;
+                    };
+                    refusing = false;
+                    let peer = Peer {
+                        remote: remote.ip(),
+                        local: stream.local_addr().map_or(remote.ip(), |a| a.ip()),
+                    };
                     let _ = stream.set_nodelay(true);
                     let app = app.clone();
                     let watcher = graceful.watcher();
@@ -47,13 +67,14 @@ pub async fn run(
                         match tls {
                             Some(acceptor) => {
                                 match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                                    Ok(Ok(stream)) => serve_connection(app, stream, watcher).await,
+                                    Ok(Ok(stream)) => serve_connection(app, stream, peer, watcher).await,
                                     Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                                     Err(_) => tracing::debug!("TLS handshake timed out"),
                                 }
                             }
-                            None => serve_connection(app, stream, watcher).await,
+                            None => serve_connection(app, stream, peer, watcher).await,
                         }
+                        drop(slot);
                     });
                 }
                 Err(e) => {
@@ -73,7 +94,7 @@ pub async fn run(
     }
 }
 
-async fn serve_connection<S>(app: Arc<App>, stream: S, watcher: Watcher)
+async fn serve_connection<S>(app: Arc<App>, stream: S, peer: Peer, watcher: Watcher)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -84,7 +105,7 @@ where
         service_fn(move |req| {
             let app = app.clone();
             let kill = kill.clone();
-            async move { Ok::<_, Infallible>(handle(app, req, kill).await) }
+            async move { Ok::<_, Infallible>(handle(app, req, peer, kill).await) }
         })
     };
     let conn = http1::Builder::new()
@@ -103,12 +124,21 @@ where
 }
 
 /// Serves one request.
-async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Notify>) -> Response<Full<Bytes>> {
+async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: Peer,
+    kill: Arc<Notify>,
+) -> Response<Full<Bytes>> {
     let start = clock::now();
     let method = req.method().clone();
     let client_request_id = header(&req, "x-ms-client-request-id").map(str::to_string);
+    // The page's origin, when `--cors-origins` lets it read the answer.
+    let cors_origin = header(&req, "origin")
+        .filter(|o| app.settings.cors_origins.allows(o, &app.endpoint))
+        .map(str::to_string);
     let ms_cv = ids::ms_cv();
-    let outcome = pipeline::respond(&app, req, start, client_request_id.as_deref()).await;
+    let outcome = pipeline::respond(&app, req, peer, start, client_request_id.as_deref()).await;
     let end = clock::now();
     let latency_ms = end.since(&start).as_millis();
     let request_id = client_request_id.as_deref().unwrap_or(&ms_cv);
@@ -125,7 +155,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Notify>) -> Res
     tracing::info!(target: "acs_emulator::request", %method, route, status = reply.status.as_u16(), latency_ms, request_id, "request");
     build_response(
         reply,
-        cors,
+        cors.then_some(cors_origin.as_deref()).flatten(),
         &ms_cv,
         client_request_id.as_deref(),
         end,
@@ -133,9 +163,10 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Notify>) -> Res
     )
 }
 
+/// The reply with the service's common headers; `cors_origin` is the page origin allowed to read it.
 fn build_response(
     reply: Reply,
-    cors: bool,
+    cors_origin: Option<&str>,
     ms_cv: &str,
     client_request_id: Option<&str>,
     now: Now,
@@ -171,10 +202,12 @@ fn build_response(
     }
     put("x-processing-time", &format!("{latency_ms}ms"));
     put("x-cache", "CONFIG_NOCACHE");
-    if cors {
-        put("access-control-allow-origin", "*");
+    if let Some(origin) = cors_origin {
+        put("access-control-allow-origin", origin);
         put("access-control-expose-headers", cors::EXPOSE_HEADERS);
     }
+    // Which origin may read an answer depends on the request's Origin.
+    put("vary", "origin");
     response
 }
 

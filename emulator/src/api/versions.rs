@@ -73,12 +73,45 @@ pub fn reported(route: &Route) -> &'static [&'static str] {
     }
 }
 
-/// The api-version of the request, checked against the route: the `&'static` version on success, or
-/// the ASP.NET API-versioning error the service answers.
+/// What to do with a well-formed api-version the operation does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unknown {
+    /// Answer 400 `UnsupportedApiVersion`, as the service does.
+    Refuse,
+    /// Serve it as the newest version the operation knows (`--accept-unknown-api-versions`), so that
+    /// an SDK newer than the emulator keeps working.
+    ServeNewest,
+}
+
+/// Whether `v` has the shape of an api-version: a date `YYYY-MM-DD`, then optionally `-` and a
+/// label of letters and digits (`-preview`, `-preview2`, `-beta1`).
+pub fn is_well_formed(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    let label = match b.get(10..) {
+        Some([]) => true,
+        Some([b'-', rest @ ..]) => {
+            !rest.is_empty() && rest.len() <= 20 && rest.iter().all(u8::is_ascii_alphanumeric)
+        }
+        _ => false,
+    };
+    date && label
+}
+
+/// The api-version of the request, checked against the route: the `&'static` version to serve on
+/// success, or the ASP.NET API-versioning error the service answers.
 pub fn check_version(
     route: &Route,
     api_version: Option<&str>,
     request_uri: &str,
+    unknown: Unknown,
 ) -> Result<&'static str, Reply> {
     let versioning_error = |code: &'static str, message: String| {
         Reply::error_body(
@@ -99,10 +132,13 @@ pub fn check_version(
             "An API version is required, but was not specified.".into(),
         ));
     };
-    accepted(route)
+    let known = accepted(route);
+    let newest = known.last().copied();
+    known
         .iter()
         .find(|v| v.eq_ignore_ascii_case(requested))
         .copied()
+        .or(newest.filter(|_| unknown == Unknown::ServeNewest && is_well_formed(requested)))
         .ok_or_else(|| {
             versioning_error(
                 "UnsupportedApiVersion",
@@ -151,36 +187,142 @@ mod tests {
     fn versions_per_route() {
         let uri = "http://127.0.0.1:1/identities";
         assert_eq!(
-            check_version(&Route::CreateUser, Some("2023-10-01"), uri).unwrap(),
+            check_version(&Route::CreateUser, Some("2023-10-01"), uri, Unknown::Refuse).unwrap(),
             "2023-10-01"
         );
         assert_eq!(
-            check_version(&Route::CreateUser, Some(LEGACY_VERSION), uri).unwrap(),
+            check_version(
+                &Route::CreateUser,
+                Some(LEGACY_VERSION),
+                uri,
+                Unknown::Refuse
+            )
+            .unwrap(),
             LEGACY_VERSION
         );
         for v in acs_identity_edge::operations::KNOWN_API_VERSIONS {
             assert!(
-                check_version(&Route::IssueToken("x".into()), Some(v), uri).is_ok(),
+                check_version(
+                    &Route::IssueToken("x".into()),
+                    Some(v),
+                    uri,
+                    Unknown::Refuse
+                )
+                .is_ok(),
                 "{v}"
             );
             assert!(
-                check_version(&Route::DeleteUser("x".into()), Some(v), uri).is_ok(),
+                check_version(
+                    &Route::DeleteUser("x".into()),
+                    Some(v),
+                    uri,
+                    Unknown::Refuse
+                )
+                .is_ok(),
                 "{v}"
             );
         }
-        assert!(check_version(&Route::IssueToken("x".into()), Some(LEGACY_VERSION), uri).is_err());
-        assert!(check_version(&Route::GetUser("x".into()), Some("2023-10-01"), uri).is_err());
-        assert!(check_version(&Route::GetUser("x".into()), Some(PREVIEW_API_VERSION), uri).is_ok());
-        assert!(check_version(&Route::LegacyUpdate("x".into()), Some("2023-10-01"), uri).is_err());
-        assert!(check_version(&Route::ExchangeTeamsToken, Some("2021-03-07"), uri).is_err());
-        let err = check_version(&Route::CreateUser, Some("2019-01-01"), uri).unwrap_err();
+        assert!(check_version(
+            &Route::IssueToken("x".into()),
+            Some(LEGACY_VERSION),
+            uri,
+            Unknown::Refuse
+        )
+        .is_err());
+        assert!(check_version(
+            &Route::GetUser("x".into()),
+            Some("2023-10-01"),
+            uri,
+            Unknown::Refuse
+        )
+        .is_err());
+        assert!(check_version(
+            &Route::GetUser("x".into()),
+            Some(PREVIEW_API_VERSION),
+            uri,
+            Unknown::Refuse
+        )
+        .is_ok());
+        assert!(check_version(
+            &Route::LegacyUpdate("x".into()),
+            Some("2023-10-01"),
+            uri,
+            Unknown::Refuse
+        )
+        .is_err());
+        assert!(check_version(
+            &Route::ExchangeTeamsToken,
+            Some("2021-03-07"),
+            uri,
+            Unknown::Refuse
+        )
+        .is_err());
+        let err = check_version(&Route::CreateUser, Some("2019-01-01"), uri, Unknown::Refuse)
+            .unwrap_err();
         assert_eq!(
             std::str::from_utf8(&err.body).unwrap(),
             r#"{"error":{"code":"UnsupportedApiVersion","message":"The HTTP resource that matches the request URI 'http://127.0.0.1:1/identities' does not support the API version '2019-01-01'.","innerError":null}}"#
         );
-        let err = check_version(&Route::CreateUser, None, uri).unwrap_err();
+        let err = check_version(&Route::CreateUser, None, uri, Unknown::Refuse).unwrap_err();
         assert!(std::str::from_utf8(&err.body)
             .unwrap()
             .contains("ApiVersionUnspecified"));
+    }
+
+    #[test]
+    fn unknown_well_formed_versions_can_be_served_as_the_newest() {
+        let uri = "http://127.0.0.1:1/identities";
+        let newest = *IDENTITY_VERSIONS.last().unwrap();
+        for v in [
+            "2030-01-01",
+            "2030-01-01-preview",
+            "2026-12-31-preview2",
+            "2019-01-01",
+        ] {
+            assert!(is_well_formed(v), "{v}");
+            assert!(check_version(&Route::CreateUser, Some(v), uri, Unknown::Refuse).is_err());
+            assert_eq!(
+                check_version(&Route::CreateUser, Some(v), uri, Unknown::ServeNewest).unwrap(),
+                newest,
+                "{v}"
+            );
+        }
+        assert_eq!(
+            check_version(
+                &Route::GetUser("x".into()),
+                Some("2030-01-01"),
+                uri,
+                Unknown::ServeNewest
+            )
+            .unwrap(),
+            PREVIEW_API_VERSION
+        );
+        // A known version is served as itself.
+        assert_eq!(
+            check_version(
+                &Route::CreateUser,
+                Some("2023-10-01"),
+                uri,
+                Unknown::ServeNewest
+            )
+            .unwrap(),
+            "2023-10-01"
+        );
+        for bad in [
+            "latest",
+            "2030-1-01",
+            "2030-01-01-",
+            "2030-01-01_preview",
+            "2030-01-01-pre view",
+            "2030-01-01-\n",
+            "20300101",
+            "",
+        ] {
+            assert!(!is_well_formed(bad), "{bad}");
+            assert!(
+                check_version(&Route::CreateUser, Some(bad), uri, Unknown::ServeNewest).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -74,7 +74,15 @@ impl Emulator {
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Emulator {
+        Emulator::start_in(None, args, env)
+    }
+
+    /// Starts the binary in the working directory `cwd` (default: the test's).
+    pub fn start_in(cwd: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Emulator {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_acs-emulator"));
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
+        }
         cmd.args(["--port", "0"])
             .args(args)
             .stdin(Stdio::null())
@@ -88,6 +96,9 @@ impl Emulator {
             "ACS_EMULATOR_FAULTS",
             "ACS_EMULATOR_RATE_LIMIT",
             "ACS_EMULATOR_WWW",
+            "ACS_EMULATOR_CORS_ORIGINS",
+            "ACS_EMULATOR_MAX_CONNECTIONS",
+            "ACS_EMULATOR_ACCEPT_UNKNOWN_API_VERSIONS",
             "ACS_EMULATOR_PORT",
             "ACS_EMULATOR_HOST",
             "ACS_EMULATOR_MAX_SKEW_SECONDS",
