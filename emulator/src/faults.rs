@@ -1,6 +1,8 @@
 //! Fault injection for testing clients' retries (only with `--faults`).
 //!
-//! A request carrying `x-emulator-fault: <items>` misbehaves. Items, separated by `;` or `,`:
+//! An authenticated API request carrying `x-emulator-fault: <items>` misbehaves (the signature is
+//! checked first: a caller without the key cannot make the emulator stall). Items, separated by `;` or
+//! `,`:
 //!
 //! | item | effect |
 //! |---|---|

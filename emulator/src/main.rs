@@ -112,8 +112,12 @@ async fn start(settings: config::Settings) -> Result<(), String> {
     if let Some(path) = &app.settings.tls {
         tracing::info!("TLS certificate written to {}", path.display());
     }
-    if let Some(dir) = &app.settings.www {
-        tracing::info!("serving {} at {}/", dir.display(), app.endpoint);
+    match &app.settings.www {
+        Some(dir) => tracing::info!("serving {} at {}/", dir.display(), app.endpoint),
+        None => tracing::info!(
+            "no demo page at {}/ (it is www/ of the repository: pass --www <DIR>)",
+            app.endpoint
+        ),
     }
 
     server::run(app.clone(), listener, tls, shutdown_signal()).await;
