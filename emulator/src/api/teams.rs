@@ -6,6 +6,7 @@ use super::versions::TEAMS_TOKEN_ONLY_VERSION;
 use super::{Call, HandlerResult, Rejection};
 use crate::protocol::Reply;
 use crate::{ids, tokens};
+use acs_identity_edge::operations::scope;
 use hyper::StatusCode;
 use serde_json::Value;
 
@@ -94,7 +95,7 @@ pub(super) fn exchange(call: &Call<'_>) -> HandlerResult {
     let exp_ms =
         ((exp as i64).saturating_mul(1000)).min(minutes_from(call.now, DEFAULT_EXPIRES_IN_MINUTES));
     let identity = format!("8:orgid:{}", oid.to_ascii_lowercase());
-    let scopes = ["voip".to_string(), "chat".to_string()];
+    let scopes = [scope::VOIP.to_string(), scope::CHAT.to_string()];
     let token = mint_token(call.app, &identity, &scopes, call.now, exp_ms, 0)?;
     Ok(Reply::json(StatusCode::OK, &token))
 }
