@@ -8,6 +8,7 @@ mod clock;
 mod config;
 mod cors;
 mod emulator_api;
+mod entra;
 mod faults;
 mod ids;
 mod pipeline;
