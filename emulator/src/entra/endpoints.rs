@@ -73,7 +73,7 @@ pub struct Request<'a> {
     /// `scheme://host:port` as the client reached the emulator (its `Host`, when that is a loopback
     /// name), else the printed endpoint.
     pub origin: &'a str,
-    /// Whether the `Host` header names a loopback address.
+    /// Whether the request came from this machine (its peer address) to a loopback `Host`.
     pub local_host: bool,
     /// The emulator's port, for the instance-discovery aliases.
     pub port: u16,
@@ -204,7 +204,8 @@ fn instance_discovery(authority: &Authority, req: &Request<'_>) -> Reply {
     )
 }
 
-/// `GET /emulator/entra/stats`, to a loopback `Host` only (like `/emulator/config`).
+/// `GET /emulator/entra/stats`, only to clients on this machine that name a loopback `Host` (like
+/// `/emulator/config`).
 fn stats(authority: &Authority, req: &Request<'_>) -> Reply {
     if !req.local_host {
         return Reply::error(

@@ -260,12 +260,12 @@ impl Authority {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header; `None` for any other scheme.
+/// The token of an `Authorization: Bearer <token>` header (empty for a bare `Bearer`); `None` for any
+/// other scheme.
 pub fn bearer_token(authorization: &str) -> Option<&str> {
     let a = authorization.trim();
-    a.get(..7)
-        .filter(|p| p.eq_ignore_ascii_case("bearer "))
-        .map(|_| a[7..].trim())
+    let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
 /// Whether a `Host` header names this machine's loopback or the address the emulator listens on.
@@ -430,6 +430,8 @@ mod tests {
         assert_eq!(bearer_token("bearer   abc "), Some("abc"));
         assert_eq!(bearer_token("HMAC-SHA256 SignedHeaders=x"), None);
         assert_eq!(bearer_token("Bear"), None);
+        assert_eq!(bearer_token("Bearer"), Some(""));
+        assert_eq!(bearer_token("Bearerx y"), None);
         let listen: IpAddr = "127.0.0.1".parse().unwrap();
         for h in [
             "localhost:1",
