@@ -90,7 +90,7 @@ async fn start(settings: config::Settings) -> Result<(), String> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let endpoint = format!("{scheme}://{shown_host}:{port}");
     let entra = (settings.entra.as_ref())
-        .map(|entra| entra::Authority::new(entra, &settings.access_key, &endpoint));
+        .map(|entra| entra::Authority::new(entra, &settings.access_key, &endpoint, settings.host));
     let app = Arc::new(app::App {
         endpoint,
         entra,
@@ -128,11 +128,10 @@ async fn start(settings: config::Settings) -> Result<(), String> {
     }
     if let Some(authority) = &app.entra {
         tracing::info!(
-            "Microsoft Entra ID authority for tenant {} at {}/{} (issuer {})",
+            "Microsoft Entra ID authority for tenant {} at {}/{}",
             authority.tenant_id(),
             app.endpoint,
-            authority.tenant_id(),
-            authority.issuer()
+            authority.tenant_id()
         );
     }
     if app.settings.disable_local_auth {

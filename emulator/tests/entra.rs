@@ -196,7 +196,8 @@ fn the_discovery_documents_name_the_emulator() {
     for field in ["tenant_region_scope", "cloud_instance_name"] {
         assert!(v.as_object().unwrap().contains_key(field), "{field}");
     }
-    // Reached as localhost, the endpoints stay on localhost; the issuer does not move.
+    // Reached as localhost, the endpoints and the issuer are on localhost (MSAL wants the issuer on the
+    // authority's host).
     let r = emu.raw(
         "GET",
         &format!("/{TENANT}/v2.0/.well-known/openid-configuration"),
@@ -208,7 +209,10 @@ fn the_discovery_documents_name_the_emulator() {
         v["token_endpoint"],
         format!("http://localhost:{}/{TENANT}/oauth2/v2.0/token", emu.port)
     );
-    assert_eq!(v["issuer"], format!("{base}/v2.0"));
+    assert_eq!(
+        v["issuer"],
+        format!("http://localhost:{}/{TENANT}/v2.0", emu.port)
+    );
     // Another tenant: Entra's 400 invalid_tenant.
     let r = emu.raw(
         "GET",
@@ -279,6 +283,25 @@ fn a_client_credentials_grant_gets_a_token_for_acs() {
         SECRET.replace('~', "%7E")
     );
     assert_eq!(token_request(&emu, TENANT, &form).status, 200);
+    // A token issued on `localhost` names it as issuer and is good on `127.0.0.1` too.
+    let r = emu.raw(
+        "POST",
+        &format!("/{TENANT}/oauth2/v2.0/token"),
+        &[
+            ("host".into(), format!("localhost:{}", emu.port)),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ],
+        grant(CLIENT, SECRET, SCOPE).as_bytes(),
+    );
+    let token = r.json()["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        jwt_payload(&token)["iss"],
+        format!("http://localhost:{}/{TENANT}/v2.0", emu.port)
+    );
+    assert_eq!(create_with(&emu, &token).status, 201);
 }
 
 #[test]
@@ -478,6 +501,10 @@ fn bad_bearer_tokens_are_refused_with_the_service_shape() {
         ),
         (
             with(&|c| c["iss"] = json!(format!("https://login.microsoftonline.com/{TENANT}/v2.0"))),
+            "InvalidIssuer",
+        ),
+        (
+            with(&|c| c["iss"] = json!(format!("http://127.0.0.1:1/{TENANT}/v2.0"))),
             "InvalidIssuer",
         ),
         (

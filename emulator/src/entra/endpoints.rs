@@ -132,7 +132,7 @@ fn openid_configuration(authority: &Authority, req: &Request<'_>) -> Reply {
         "id_token_signing_alg_values_supported": ["HS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": authority.issuer,
+        "issuer": authority.issuer(req.origin),
         "request_uri_parameter_supported": false,
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
         "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
@@ -351,7 +351,7 @@ fn token(authority: &Authority, req: &Request<'_>) -> Reply {
             ),
         );
     }
-    let access_token = authority.issue(req.now.unix_seconds());
+    let access_token = authority.issue(req.now.unix_seconds(), req.origin);
     let (trace_id, _) = trace_and_correlation(req);
     entra_headers(
         Reply::json(
@@ -505,6 +505,7 @@ mod tests {
             },
             &AccessKey::from_bytes(b"k".to_vec()),
             "https://127.0.0.1:4443",
+            "127.0.0.1".parse().unwrap(),
         )
     }
 
@@ -593,7 +594,7 @@ mod tests {
             v["end_session_endpoint"],
             format!("{ORIGIN}/{T}/oauth2/v2.0/logout")
         );
-        assert_eq!(v["issuer"], format!("https://127.0.0.1:4443/{T}/v2.0"));
+        assert_eq!(v["issuer"], format!("{ORIGIN}/{T}/v2.0"));
         assert_eq!(v["cloud_instance_name"], "localhost:4443");
         for field in [
             "response_types_supported",

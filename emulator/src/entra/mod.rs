@@ -5,7 +5,9 @@
 //!
 //! Tokens are HS256-signed with a key derived from the access key and the application's credentials
 //! (see [`Authority::new`]): they stay valid across restarts with the same settings, and a new access
-//! key or client secret invalidates them.
+//! key or client secret invalidates them. The issuer is `{origin}/{tenant}/v2.0` on the origin the
+//! client used (MSAL requires the issuer on the authority's own scheme and host), so any loopback name
+//! of the emulator is accepted as issuer.
 
 pub mod endpoints;
 pub mod form;
@@ -141,7 +143,11 @@ pub struct Authority {
     client_secret: ClientSecret,
     signing_key: AccessKey,
     key_id: String,
-    issuer: String,
+    /// `http` or `https`.
+    scheme: String,
+    port: u16,
+    /// The address the emulator listens on (a host name for it is as good as `localhost`).
+    listen: IpAddr,
     service_principal_id: String,
     token_requests: AtomicU64,
     tokens_issued: AtomicU64,
@@ -159,10 +165,15 @@ pub struct Stats {
 }
 
 impl Authority {
-    /// The authority of `settings` on `endpoint` (`scheme://host:port`, as printed). The signing key is
-    /// `HMAC-SHA256(access key, "acs-emulator entra signing key\n" + tenant + "\n" + client id + "\n" +
-    /// client secret)`; the issuer is `{endpoint}/{tenant}/v2.0`.
-    pub fn new(settings: &EntraSettings, access_key: &AccessKey, endpoint: &str) -> Authority {
+    /// The authority of `settings` on `endpoint` (`scheme://host:port`, as printed), listening on
+    /// `listen`. The signing key is `HMAC-SHA256(access key, "acs-emulator entra signing key\n" + tenant
+    /// + "\n" + client id + "\n" + client secret)`.
+    pub fn new(
+        settings: &EntraSettings,
+        access_key: &AccessKey,
+        endpoint: &str,
+        listen: IpAddr,
+    ) -> Authority {
         let derivation = format!(
             "acs-emulator entra signing key\n{}\n{}\n{}",
             settings.tenant_id, settings.client_id, settings.client_secret.0
@@ -196,7 +207,11 @@ impl Authority {
             client_secret: settings.client_secret.clone(),
             signing_key,
             key_id,
-            issuer: format!("{endpoint}/{}/v2.0", settings.tenant_id),
+            scheme: endpoint.split("://").next().unwrap_or("http").to_string(),
+            port: (endpoint.rsplit(':').next())
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0),
+            listen,
             service_principal_id: ids::guid(guid),
             token_requests: AtomicU64::new(0),
             tokens_issued: AtomicU64::new(0),
@@ -207,8 +222,32 @@ impl Authority {
         &self.tenant_id
     }
 
-    pub fn issuer(&self) -> &str {
-        &self.issuer
+    /// The issuer on `origin` (`scheme://host:port` as the client reached the emulator).
+    pub fn issuer(&self, origin: &str) -> String {
+        format!("{origin}/{}/v2.0", self.tenant_id)
+    }
+
+    /// Whether `iss` is this authority's issuer under a loopback name (or the listening address) of
+    /// the emulator: `{scheme}://{host}:{port}/{tenant}/v2.0`.
+    fn is_issuer(&self, iss: &str) -> bool {
+        let Some(rest) = iss
+            .strip_prefix(self.scheme.as_str())
+            .and_then(|r| r.strip_prefix("://"))
+        else {
+            return false;
+        };
+        let Some((host, path)) = rest.split_once('/') else {
+            return false;
+        };
+        let port = match host.rsplit_once(':') {
+            Some((_, p)) if !host.ends_with(']') => p.parse::<u16>().ok(),
+            _ => None,
+        };
+        port == Some(self.port)
+            && is_local_host(host, self.listen)
+            && path.len() == self.tenant_id.len() + 5
+            && path.ends_with("/v2.0")
+            && self.is_tenant(&path[..self.tenant_id.len()])
     }
 
     /// Whether a path's tenant segment names this tenant.
@@ -224,12 +263,13 @@ impl Authority {
         }
     }
 
-    /// A new token for the application, valid from `now_seconds` for [`jwt::LIFETIME_SECONDS`].
-    fn issue(&self, now_seconds: i64) -> String {
+    /// A new token for the application, valid from `now_seconds` for [`jwt::LIFETIME_SECONDS`], issued
+    /// on `origin`.
+    fn issue(&self, now_seconds: i64, origin: &str) -> String {
         let uti = URL_SAFE_NO_PAD.encode(ids::random_bytes::<16>().unwrap_or([0; 16]));
         let claims = jwt::Claims {
             aud: jwt::AUDIENCE.into(),
-            iss: self.issuer.clone(),
+            iss: self.issuer(origin),
             iat: now_seconds,
             nbf: now_seconds,
             exp: now_seconds + jwt::LIFETIME_SECONDS,
@@ -252,7 +292,7 @@ impl Authority {
             &self.signing_key,
             token,
             &jwt::Expected {
-                issuer: &self.issuer,
+                is_issuer: &|iss| self.is_issuer(iss),
                 tenant_id: &self.tenant_id,
                 now_seconds,
             },
@@ -374,13 +414,14 @@ mod tests {
             &settings,
             &AccessKey::from_bytes(key.to_vec()),
             "https://127.0.0.1:1",
+            "127.0.0.1".parse().unwrap(),
         )
     }
 
     #[test]
     fn tokens_verify_and_a_new_secret_or_key_invalidates_them() {
         let a = authority("one", b"key");
-        let token = a.issue(1_700_000_000);
+        let token = a.issue(1_700_000_000, "https://localhost:1");
         assert_eq!(
             a.verify(&token, 1_700_000_001)
                 .unwrap()
@@ -388,7 +429,30 @@ mod tests {
                 .as_deref(),
             Some(C)
         );
-        assert_eq!(a.issuer(), format!("https://127.0.0.1:1/{T}/v2.0"));
+        assert_eq!(
+            a.issuer("https://localhost:1"),
+            format!("https://localhost:1/{T}/v2.0")
+        );
+        for good in [
+            format!("https://localhost:1/{T}/v2.0"),
+            format!("https://127.0.0.1:1/{T}/v2.0"),
+            format!("https://[::1]:1/{}/v2.0", T.to_ascii_uppercase()),
+        ] {
+            assert!(a.is_issuer(&good), "{good}");
+        }
+        for bad in [
+            format!("http://localhost:1/{T}/v2.0"),
+            format!("https://localhost:2/{T}/v2.0"),
+            format!("https://localhost/{T}/v2.0"),
+            format!("https://example.com:1/{T}/v2.0"),
+            format!("https://localhost:1/{T}/v2.0/"),
+            format!("https://localhost:1/{T}"),
+            "https://localhost:1/00000000-0000-0000-0000-000000000000/v2.0".into(),
+            format!("https://login.microsoftonline.com/{T}/v2.0"),
+            String::new(),
+        ] {
+            assert!(!a.is_issuer(&bad), "{bad}");
+        }
         // Same settings (a restart): still valid.
         assert!(authority("one", b"key")
             .verify(&token, 1_700_000_001)
