@@ -706,7 +706,7 @@ mod tests {
             (token_path.clone(), good.replace("communication.azure.com%2F%2F.default", "graph.microsoft.com%2F.default"), 400, "invalid_scope", 70011),
             (token_path.clone(), good.replace("client_credentials", "password"), 400, "unsupported_grant_type", 70003),
             (token_path.clone(), good.replace("grant_type=client_credentials&", ""), 400, "invalid_request", 900144),
-            (token_path.clone(), format!("grant_type=client_credentials&client_secret=s3cr3t~value"), 400, "invalid_request", 900144),
+            (token_path.clone(), "grant_type=client_credentials&client_secret=s3cr3t~value".to_string(), 400, "invalid_request", 900144),
             (token_path.clone(), format!("grant_type=client_credentials&client_id={C}&scope=x"), 401, "invalid_client", 7000218),
             (token_path.clone(), format!("grant_type=client_credentials&client_id={C}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=a.b.c&scope=x"), 401, "invalid_client", 700027),
             (token_path.clone(), format!("grant_type=client_credentials&client_id={C}&client_secret=s3cr3t~value"), 400, "invalid_request", 900144),
