@@ -3,6 +3,7 @@
 
 use crate::clock::Now;
 use crate::config::Settings;
+use crate::entra::Authority;
 use crate::faults::FaultTracker;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
@@ -17,6 +18,8 @@ pub struct App {
     pub faults: FaultTracker,
     pub limiter: Option<RateLimiter>,
     pub started: Now,
+    /// The Entra authority (`--entra-*`), when on.
+    pub entra: Option<Authority>,
 }
 
 impl App {
@@ -47,8 +50,12 @@ impl App {
             std::iter::once("acs-emulator").chain(flags.iter().copied()),
         );
         let settings = cli.into_settings().expect("valid flags");
+        let endpoint = format!("http://127.0.0.1:{}", settings.port);
+        let entra = (settings.entra.as_ref())
+            .map(|entra| Authority::new(entra, &settings.access_key, &endpoint, settings.host));
         App {
-            endpoint: format!("http://127.0.0.1:{}", settings.port),
+            endpoint,
+            entra,
             store: Arc::new(Store::in_memory()),
             faults: FaultTracker::default(),
             limiter: None,

@@ -2,7 +2,7 @@
 //! validated settings the server runs with.
 
 use crate::cors::CorsOrigins;
-use crate::ids;
+use crate::{entra, ids};
 use acs_identity_edge::connection_string::AccessKey;
 use clap::Parser;
 use std::net::IpAddr;
@@ -103,6 +103,8 @@ pub struct Cli {
     /// of refusing it with 400 UnsupportedApiVersion.
     #[arg(long, env = "ACS_EMULATOR_ACCEPT_UNKNOWN_API_VERSIONS")]
     pub accept_unknown_api_versions: bool,
+    #[command(flatten)]
+    pub entra: entra::EntraArgs,
 }
 
 /// Validated settings.
@@ -123,6 +125,10 @@ pub struct Settings {
     pub cors_origins: CorsOrigins,
     pub max_connections: usize,
     pub accept_unknown_api_versions: bool,
+    /// The Entra authority's tenant and application (`--entra-*`), when on.
+    pub entra: Option<entra::EntraSettings>,
+    /// `--disable-local-auth`: HMAC-signed requests are refused.
+    pub disable_local_auth: bool,
 }
 
 impl Cli {
@@ -149,6 +155,7 @@ impl Cli {
         if self.max_connections == 0 {
             return Err("--max-connections must be at least 1".into());
         }
+        let (entra, disable_local_auth) = self.entra.into_settings()?;
         Ok(Settings {
             host: self.host,
             port: self.port,
@@ -164,6 +171,8 @@ impl Cli {
             cors_origins,
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             accept_unknown_api_versions: self.accept_unknown_api_versions,
+            entra,
+            disable_local_auth,
         })
     }
 }

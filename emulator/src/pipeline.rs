@@ -4,21 +4,23 @@
 //! 1. `require_host`: an HTTP/1.1 request without `Host` is malformed;
 //! 2. `preflight`: CORS preflights of allowed origins are answered, others refused;
 //! 3. `decode_path`: the path's percent-decoded segments;
-//! 4. `emulator_pages`: `/emulator/health`, `/emulator/config`, `/emulator/whoami`;
-//! 5. `static_pages`: the files of `--www` (anything that is not the API);
-//! 6. `read_body`: the body, within the size limit (past it the connection closes) and in time;
-//! 7. `authenticate`: the HMAC signature, so that nothing below runs for a caller without the key;
-//! 8. `inject_fault`: the `x-emulator-fault` header (with `--faults`);
-//! 9. `find_route`: the operation, or 404/405;
-//! 10. `check_api_version`: the api-version the operation answers to;
-//! 11. `rate_limit`: the service's limits (with `--rate-limit`);
-//! 12. `operation`: the operation itself.
+//! 4. `entra_authority`: the Entra authority's endpoints (with `--entra-*`);
+//! 5. `emulator_pages`: `/emulator/health`, `/emulator/config`, `/emulator/whoami`;
+//! 6. `static_pages`: the files of `--www` (anything that is not the API);
+//! 7. `read_body`: the body, within the size limit (past it the connection closes) and in time;
+//! 8. `authenticate`: a bearer token of the Entra authority, or the HMAC signature (unless
+//!    `--disable-local-auth`), so that nothing below runs for a caller without a credential;
+//! 9. `inject_fault`: the `x-emulator-fault` header (with `--faults`);
+//! 10. `find_route`: the operation, or 404/405;
+//! 11. `check_api_version`: the api-version the operation answers to;
+//! 12. `rate_limit`: the service's limits (with `--rate-limit`);
+//! 13. `operation`: the operation itself.
 
 use crate::api::{self, versions, Call, Match, Route};
 use crate::app::App;
 use crate::clock::Now;
 use crate::protocol::{Reply, MAX_BODY_BYTES};
-use crate::{auth, cors, emulator_api, faults, request_target, static_files};
+use crate::{auth, cors, emulator_api, entra, faults, request_target, static_files};
 use acs_identity_edge::signing::ReceivedRequest;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -124,6 +126,7 @@ async fn stages(cx: &Context<'_>, body: Incoming) -> Next<Outcome> {
     require_host(cx)?;
     preflight(cx)?;
     let segments = decode_path(cx)?;
+    let body = entra_authority(cx, &segments, body).await?;
     emulator_pages(cx, &segments)?;
     static_pages(cx, &segments).await?;
     let body = read_body(cx, body).await?;
@@ -205,6 +208,50 @@ async fn inject_fault(cx: &Context<'_>) -> Next<()> {
         return Err(Outcome::api("fault", faults::reply(&fault, status)));
     }
     Ok(())
+}
+
+/// With `--entra-*`, the authority's endpoints (`entra::endpoints`); the body is read only for the
+/// token endpoint, and handed on untouched for anything else.
+async fn entra_authority(cx: &Context<'_>, segments: &[String], body: Incoming) -> Next<Incoming> {
+    let Some(authority) = &cx.app.entra else {
+        return Ok(body);
+    };
+    let Some((route, tenant)) = entra::endpoints::match_route(segments) else {
+        return Ok(body);
+    };
+    let bytes = if route.needs_body() {
+        read_body(cx, body).await?
+    } else {
+        Bytes::new()
+    };
+    let host = cx.header("host");
+    let local_host = host.is_some_and(|h| entra::is_local_host(h, cx.app.settings.host));
+    let origin = match host {
+        Some(h) if local_host => format!("{}://{h}", cx.app.scheme()),
+        _ => cx.app.endpoint.clone(),
+    };
+    let port = (cx.app.endpoint.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(cx.app.settings.port);
+    let request = entra::endpoints::Request {
+        method: cx.method(),
+        tenant,
+        origin: &origin,
+        // Like `/emulator/config`: a loopback `Host` and a peer on this machine.
+        local_host: local_host && cx.peer.is_this_machine(),
+        port,
+        query: cx.head.uri.query(),
+        client_request_id: cx.header("client-request-id"),
+        body: &bytes,
+        now: cx.now,
+    };
+    let reply = entra::endpoints::serve(authority, route, &request);
+    Err(Outcome::Reply {
+        route: route.label(),
+        reply,
+        // The statistics, like `/emulator/config`, are for this machine's pages only.
+        cors: route != entra::endpoints::Route::Stats,
+    })
 }
 
 /// The emulator's own pages under `/emulator/`.
@@ -322,8 +369,19 @@ async fn read_limited(body: Incoming, declared: Option<u64>) -> Result<Bytes, Re
     Ok(buf.freeze())
 }
 
-/// The HMAC signature over the request as received; 401 `Denied` naming the failed check.
+/// With `--entra-*`, an `Authorization: Bearer` token of the authority (401 `InvalidAccessToken`
+/// otherwise); with `--disable-local-auth`, nothing else (401 `Denied`); else the HMAC signature over
+/// the request as received (401 `Denied` naming the failed check).
 fn authenticate(cx: &Context<'_>, body: &[u8]) -> Next<()> {
+    let bearer = cx.header("authorization").and_then(entra::bearer_token);
+    if let (Some(authority), Some(token)) = (&cx.app.entra, bearer) {
+        return (authority.verify(token, cx.now.unix_seconds()))
+            .map(|_| ())
+            .map_err(|failure| Outcome::api("-", entra::endpoints::bearer_refused(failure)));
+    }
+    if cx.app.settings.disable_local_auth {
+        return Err(Outcome::api("-", entra::endpoints::local_auth_disabled()));
+    }
     let path_and_query = cx.head.uri.path_and_query().map_or("/", |p| p.as_str());
     let headers: Vec<(&str, &str)> = (cx.head.headers.iter())
         .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))

@@ -102,6 +102,10 @@ impl Emulator {
             "ACS_EMULATOR_PORT",
             "ACS_EMULATOR_HOST",
             "ACS_EMULATOR_MAX_SKEW_SECONDS",
+            "ACS_EMULATOR_ENTRA_TENANT_ID",
+            "ACS_EMULATOR_ENTRA_CLIENT_ID",
+            "ACS_EMULATOR_ENTRA_CLIENT_SECRET",
+            "ACS_EMULATOR_DISABLE_LOCAL_AUTH",
         ] {
             cmd.env_remove(var);
         }
@@ -327,12 +331,16 @@ impl Drop for Emulator {
     }
 }
 
-/// `acs-emulator listening on <url>; connection string: <cs>`.
+/// `acs-emulator listening on <url>; connection string: <cs>`, and with `--entra-*`
+/// `; entra authority host: <url>; tenant: <id>` after it (not returned: see `entra_tail`).
 pub fn parse_line(line: &str) -> (String, String) {
     let rest = line
         .strip_prefix("acs-emulator listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
     let (url, cs) = rest.split_once("; connection string: ").unwrap();
+    let cs = cs
+        .split_once("; entra authority host: ")
+        .map_or(cs, |(cs, _)| cs);
     (url.to_string(), cs.to_string())
 }
 
