@@ -36,7 +36,8 @@ impl App {
     pub fn connection_string(&self) -> String {
         format!(
             "endpoint={}/;accesskey={}",
-            self.endpoint, self.settings.access_key_base64
+            self.endpoint,
+            self.settings.access_key_base64.expose()
         )
     }
 }

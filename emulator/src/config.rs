@@ -39,7 +39,7 @@ pub struct Cli {
     /// Access key (standard base64) that requests must be signed with. Default: the public development
     /// key documented in the README.
     #[arg(long, env = "ACS_EMULATOR_ACCESS_KEY", hide_env_values = true)]
-    pub access_key: Option<String>,
+    pub access_key: Option<Secret>,
 
     /// Resource id (a GUID) embedded in user ids and tokens.
     #[arg(long, env = "ACS_EMULATOR_RESOURCE_ID", default_value = DEV_RESOURCE_ID)]
@@ -107,6 +107,32 @@ pub struct Cli {
     pub entra: entra::EntraArgs,
 }
 
+/// A secret given on the command line or in the environment (the access key): its `Debug` does not
+/// show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for where it must go (the printed connection string, `/emulator/config`).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 /// Validated settings.
 #[derive(Debug)]
 pub struct Settings {
@@ -114,7 +140,7 @@ pub struct Settings {
     pub port: u16,
     pub access_key: AccessKey,
     /// The access key as given (base64), for the printed connection string and `/emulator/config`.
-    pub access_key_base64: String,
+    pub access_key_base64: Secret,
     pub resource_id: String,
     pub data: Option<PathBuf>,
     pub tls: Option<PathBuf>,
@@ -136,9 +162,9 @@ impl Cli {
     pub fn into_settings(self) -> Result<Settings, String> {
         let access_key_base64 = self
             .access_key
-            .map(|k| k.trim().to_string())
-            .unwrap_or_else(|| DEV_ACCESS_KEY.to_string());
-        let access_key = AccessKey::from_base64(&access_key_base64)
+            .map(|k| Secret(k.expose().trim().to_string()))
+            .unwrap_or_else(|| Secret(DEV_ACCESS_KEY.to_string()));
+        let access_key = AccessKey::from_base64(access_key_base64.expose())
             .map_err(|e| format!("--access-key: {}", e.message()))?;
         if !ids::is_guid(&self.resource_id) {
             return Err(
@@ -196,5 +222,29 @@ mod tests {
         assert!(!err.contains("not base64"), "{err}");
         let cli = Cli::parse_from(["acs-emulator", "--resource-id", "contoso"]);
         assert!(cli.into_settings().is_err());
+    }
+
+    #[test]
+    fn debug_output_shows_no_key_or_secret() {
+        let key = "c2VjcmV0LWtleS1vZi10aGUtZW11bGF0b3I=";
+        let secret = "Qx8Q~emulator.client.secret";
+        let cli = Cli::parse_from([
+            "acs-emulator",
+            "--access-key",
+            key,
+            "--entra-tenant-id",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "--entra-client-id",
+            "6731de76-14a6-49ae-97bc-6eba6914391e",
+            "--entra-client-secret",
+            secret,
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains(key) && !shown.contains(secret), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        let settings = cli.into_settings().unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains(key) && !shown.contains(secret), "{shown}");
+        assert_eq!(settings.access_key_base64.expose(), key);
     }
 }

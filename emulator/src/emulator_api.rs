@@ -85,7 +85,7 @@ pub fn config(app: &App, host: Option<&str>, from_this_machine: bool) -> Reply {
         &Config {
             connection_string: format!(
                 "endpoint={endpoint}/;accesskey={}",
-                app.settings.access_key_base64
+                app.settings.access_key_base64.expose()
             ),
             endpoint,
         },

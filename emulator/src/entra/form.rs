@@ -4,10 +4,19 @@
 //! has its values joined with `,`, as ASP.NET's form collection does, so a doubled `client_secret` or
 //! `scope` can only fail its check, never pick one of the two.
 
-/// The fields of a form body, in order of first appearance.
-#[derive(Debug, Default)]
+/// The fields of a form body, in order of first appearance. Its `Debug` shows the field names only (the
+/// values hold the client secret or assertion).
+#[derive(Default)]
 pub struct Form {
     fields: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.fields.iter().map(|(name, _)| name))
+            .finish()
+    }
 }
 
 impl Form {
@@ -111,5 +120,13 @@ mod tests {
         let form = Form::parse(b"client_secret=one&client_secret=two&scope=x");
         assert_eq!(form.get("client_secret"), Some("one,two"));
         assert_eq!(form.get("scope"), Some("x"));
+    }
+
+    #[test]
+    fn debug_output_names_the_fields_without_their_values() {
+        let form =
+            Form::parse(b"client_id=abc&client_secret=Qx8Q~s3cret&grant_type=client_credentials");
+        let shown = format!("{form:?}");
+        assert_eq!(shown, r#"["client_id", "client_secret", "grant_type"]"#);
     }
 }
