@@ -26,6 +26,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// An access token could not be decoded.
     InvalidToken,
+    /// Microsoft Entra ID refused the credential, or a token credential failed to give a token.
+    Authentication,
 }
 
 impl ErrorKind {
@@ -40,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "ERR_ABORTED",
             ErrorKind::InvalidResponse => "ERR_INVALID_RESPONSE",
             ErrorKind::InvalidToken => "ERR_INVALID_TOKEN",
+            ErrorKind::Authentication => "ERR_AUTHENTICATION",
         }
     }
 }
@@ -102,6 +105,17 @@ impl Error {
         Error(Box::new(Inner {
             kind: ErrorKind::Service,
             message,
+            target: None,
+            service: Some(info),
+        }))
+    }
+
+    /// An `ERR_AUTHENTICATION` error carrying what the authority said (its code, description and
+    /// correlation id).
+    pub fn authentication(message: impl Into<Cow<'static, str>>, info: ServiceError) -> Self {
+        Error(Box::new(Inner {
+            kind: ErrorKind::Authentication,
+            message: message.into(),
             target: None,
             service: Some(info),
         }))

@@ -31,6 +31,7 @@ mod wasm;
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub mod access_token;
 pub mod client;
+pub mod entra;
 pub mod identifier;
 pub mod json;
 pub mod operations;
