@@ -34,5 +34,7 @@ pub mod client;
 pub mod entra;
 pub mod identifier;
 pub mod json;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
 pub mod operations;
 pub mod retry;
