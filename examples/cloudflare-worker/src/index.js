@@ -7,7 +7,9 @@
 //
 // Bindings (wrangler.toml): ACS_USERS (KV: app user id -> ACS user id), APP_USER (Durable Object, one per
 // app user: creation and rate limit), secrets ACS_CONNECTION_STRING and SESSION_SECRET, and the vars
-// ALLOWED_ORIGINS, ALLOWED_SCOPES, TOKEN_EXPIRES_IN_MINUTES, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS.
+// ALLOWED_ORIGINS, ALLOWED_SCOPES, TOKEN_EXPIRES_IN_MINUTES, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS,
+// SESSION_AUDIENCE and SESSION_MAX_LIFETIME_MINUTES. An unusable SESSION_SECRET (missing, short, or the
+// placeholder of .dev.vars.example) or session setting answers every request 500 "misconfigured".
 import { acsClient, describeAcsFailure, failureStatus } from "./acs.js";
 import { sessionSecretProblem, verifySessionToken } from "./session.js";
 
