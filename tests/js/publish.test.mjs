@@ -40,7 +40,8 @@ describe("publishing", () => {
   });
 
   it("npm pack builds dist/ first (prepack), and the license is the package's", () => {
-    assert.equal(pkg.scripts.prepack, "node scripts/build.mjs", "prepack runs the build, so no stale dist/ is published");
+    // The build's report goes to stderr, so that `npm pack --json` prints JSON only.
+    assert.equal(pkg.scripts.prepack, "node scripts/build.mjs 1>&2", "prepack runs the build, so no stale dist/ is published");
     assert.equal(pkg.license, "MIT");
     const license = readFileSync(join(repoRoot, "LICENSE"), "utf8");
     assert.match(license, /^MIT License\n/);
