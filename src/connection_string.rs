@@ -117,7 +117,7 @@ impl Endpoint {
             Some(p) if p != scheme.default_port() => {
                 let mut a = host.clone();
                 a.push(':');
-                crate::json::write_integer(&mut a, i64::from(p));
+                ascii::push_decimal(&mut a, u64::from(p));
                 a
             }
             _ => host.clone(),

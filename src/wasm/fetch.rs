@@ -14,7 +14,6 @@ use crate::json::{JsonBody, Value};
 use crate::operations::Response;
 use crate::signing::{self, RequestTarget, StringToSign};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -95,10 +94,6 @@ pub(crate) struct FetchBody {
 impl JsonBody for FetchBody {
     fn is_empty(&self) -> bool {
         JsonBody::is_empty(self.text.as_str())
-    }
-
-    fn decode<T: DeserializeOwned>(&self) -> Option<T> {
-        self.text.as_str().decode()
     }
 
     fn value(&self) -> Option<Value> {
