@@ -122,13 +122,11 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of the header `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header::find(&self.headers, name)
     }
 
-    fn set_header(&mut self, name: &'static str, value: String) {
+    /// Sets the header `name` (lower case), replacing a header of that name in any case.
+    pub fn set_header(&mut self, name: &'static str, value: String) {
         match self
             .headers
             .iter_mut()

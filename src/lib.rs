@@ -24,7 +24,9 @@ mod ascii;
 pub mod connection_string;
 pub mod date;
 pub mod error;
+pub mod header;
 pub mod signing;
+pub mod url;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

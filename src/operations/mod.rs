@@ -73,25 +73,9 @@ pub const MIN_EXPIRES_IN_MINUTES: u32 = 60;
 /// See [`MIN_EXPIRES_IN_MINUTES`].
 pub const MAX_EXPIRES_IN_MINUTES: u32 = 1440;
 
-/// Header names of requests and responses, lower case, defined once.
-pub mod header {
-    /// `accept`.
-    pub const ACCEPT: &str = "accept";
-    /// `content-type`.
-    pub const CONTENT_TYPE: &str = "content-type";
-    /// `user-agent`.
-    pub const USER_AGENT: &str = "user-agent";
-    /// The caller's request id (a uuid v4), echoed by the service.
-    pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
-    /// The service's correlation vector, which Azure support asks for.
-    pub const MS_CV: &str = "ms-cv";
-    /// Seconds, or an HTTP date, to wait before retrying.
-    pub const RETRY_AFTER: &str = "retry-after";
-    /// Milliseconds to wait before retrying.
-    pub const RETRY_AFTER_MS: &str = "retry-after-ms";
-    /// Milliseconds to wait before retrying (the `x-ms-` form).
-    pub const X_MS_RETRY_AFTER_MS: &str = "x-ms-retry-after-ms";
-}
+/// Header names of requests and responses (see [`crate::header`]).
+pub use crate::header;
+pub use crate::url::push_percent_encoded;
 
 /// `application/json`.
 pub const APPLICATION_JSON: &str = "application/json";
@@ -124,7 +108,7 @@ pub struct Response<B> {
 impl<B> Response<B> {
     /// The first header named `name` (compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        header::find(&self.headers, name)
     }
 
     /// True for a 2xx status.
@@ -135,28 +119,5 @@ impl<B> Response<B> {
 
 /// The first header named `name` (compared case-insensitively) in a list of `(name, value)` pairs.
 pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// Appends `value` percent-encoded as `encodeURIComponent` does (everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`),
-/// which is how the JS SDK puts an id into a path: `8:acs:...` becomes `8%3Aacs%3A...`.
-pub fn push_percent_encoded(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-            )
-        {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        }
-    }
+    header::find(headers, name)
 }

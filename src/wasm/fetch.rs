@@ -238,8 +238,7 @@ impl FetchTransport {
         init.set_method(&request.method);
         let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
         for (name, value) in &request.headers {
-            if !self.user_agent && name.eq_ignore_ascii_case(crate::operations::header::USER_AGENT)
-            {
+            if !self.user_agent && name.eq_ignore_ascii_case(crate::header::USER_AGENT) {
                 continue;
             }
             headers.append(name, value).map_err(|_| {
