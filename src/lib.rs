@@ -22,6 +22,7 @@
 
 mod ascii;
 pub mod connection_string;
+pub mod credential;
 pub mod date;
 pub mod error;
 pub mod header;

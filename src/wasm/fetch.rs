@@ -12,7 +12,6 @@ use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{JsonBody, Value};
 use crate::operations::Response;
-use crate::signing::{self, RequestTarget, StringToSign};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -305,8 +304,8 @@ impl FetchTransport {
         if !request.body.is_empty() {
             set(&req, "body", &Uint8Array::from(request.body.as_slice()));
         }
-        if let Some(sts) = string_to_sign(request) {
-            set(&req, "stringToSign", &JsValue::from_str(&sts));
+        if let Some(sts) = &request.string_to_sign {
+            set(&req, "stringToSign", &JsValue::from_str(&sts.as_string()));
         }
         let res = Object::new();
         set(&res, "status", &JsValue::from(response.status));
@@ -329,19 +328,6 @@ impl FetchTransport {
         );
         let _ = on_request.call1(&JsValue::UNDEFINED, &trace);
     }
-}
-
-/// The string that was signed for `request`, rebuilt from its URL and signing headers.
-fn string_to_sign(request: &HttpRequest) -> Option<String> {
-    let target = RequestTarget::from_url(&request.url).ok()?;
-    let sts = StringToSign::new(
-        &request.method,
-        &target.path_and_query,
-        request.header(signing::header::X_MS_DATE)?,
-        &target.host,
-        request.header(signing::header::X_MS_CONTENT_SHA256)?,
-    );
-    Some(sts.as_string())
 }
 
 impl Transport<JsSignal> for FetchTransport {
