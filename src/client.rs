@@ -23,7 +23,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonBody;
 use crate::operations::{
     self, header, AccessToken, CommunicationUser, CreateUserAndTokenOptions, CreateUserOptions,
-    GetTokenForTeamsUserOptions, GetTokenOptions, Request, Response, UserAndToken, UserOptions,
+    GetTokenForTeamsUserOptions, GetTokenOptions, Operation, Request, Response, UserAndToken,
+    UserOptions,
 };
 use crate::retry::{self, Decision, Outcome, RetryOptions};
 use crate::signing::{self, StringToSign};
@@ -454,8 +455,7 @@ where
         options: &CreateUserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<CommunicationUser> {
-        let request = operations::create_user_request(&self.api_version, options)?;
-        operations::parse_create_user_response(&self.send(request, call).await?)
+        self.execute::<operations::CreateUser>(options, call).await
     }
 
     /// Creates a user and issues a token for it in one request.
@@ -464,8 +464,8 @@ where
         options: &CreateUserAndTokenOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<UserAndToken> {
-        let request = operations::create_user_and_token_request(&self.api_version, options)?;
-        operations::parse_create_user_and_token_response(&self.send(request, call).await?)
+        self.execute::<operations::CreateUserAndToken>(options, call)
+            .await
     }
 
     /// Issues a token for an existing user.
@@ -474,8 +474,7 @@ where
         options: &GetTokenOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<AccessToken> {
-        let request = operations::get_token_request(&self.api_version, options)?;
-        operations::parse_token_response(&self.send(request, call).await?)
+        self.execute::<operations::GetToken>(options, call).await
     }
 
     /// Revokes every token issued for a user.
@@ -484,8 +483,8 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<()> {
-        let request = operations::revoke_tokens_request(&self.api_version, options)?;
-        operations::parse_empty_response(&self.send(request, call).await?)
+        self.execute::<operations::RevokeTokens>(options, call)
+            .await
     }
 
     /// Deletes a user (which revokes its tokens).
@@ -494,8 +493,7 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<()> {
-        let request = operations::delete_user_request(&self.api_version, options)?;
-        operations::parse_empty_response(&self.send(request, call).await?)
+        self.execute::<operations::DeleteUser>(options, call).await
     }
 
     /// Exchanges a Teams user's Entra ID token for a Communication Services token.
@@ -504,8 +502,8 @@ where
         options: &GetTokenForTeamsUserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<AccessToken> {
-        let request = operations::get_token_for_teams_user_request(&self.api_version, options)?;
-        operations::parse_token_response(&self.send(request, call).await?)
+        self.execute::<operations::GetTokenForTeamsUser>(options, call)
+            .await
     }
 
     /// Gets a user with its custom id and last token time (preview api-version only).
@@ -514,8 +512,17 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<CommunicationUser> {
-        let request = operations::get_user_request(&self.api_version, options)?;
-        operations::parse_get_user_response(&self.send(request, call).await?)
+        self.execute::<operations::GetUser>(options, call).await
+    }
+
+    /// Runs any [`Operation`]: builds its request, sends it through the loop and parses the answer.
+    pub async fn execute<O: Operation>(
+        &self,
+        options: &O::Options,
+        call: CallOptions<'_, E::Signal>,
+    ) -> Result<O::Output> {
+        let request = O::request(&self.api_version, options)?;
+        O::parse_response(&self.send(request, call).await?)
     }
 
     /// Sends a built [`Request`] through the loop and returns the final response, whatever its status.

@@ -546,3 +546,47 @@ fn known_versions_and_scopes_are_defined_once() {
     );
     assert!(operations::is_guid(GUID_A) && operations::is_guid(GUID_B));
 }
+
+#[test]
+fn every_operation_has_one_name_and_is_found_by_it() {
+    use operations::{Operation, OperationKind};
+    let mut names = std::collections::HashSet::new();
+    for kind in OperationKind::ALL {
+        assert!(names.insert(kind.name()), "{} twice", kind.name());
+        assert_eq!(OperationKind::from_name(kind.name()), Some(kind));
+    }
+    assert_eq!(OperationKind::from_name("CreateUser"), None);
+    assert_eq!(OperationKind::from_name(""), None);
+    assert_eq!(operations::CreateUser::NAME, "createUser");
+    assert_eq!(
+        OperationKind::GetTokenForTeamsUser.name(),
+        "getTokenForTeamsUser"
+    );
+    // An operation's builder and parser are the module's functions.
+    let v = operations::DEFAULT_API_VERSION;
+    let options = GetTokenOptions {
+        user_id: USER.into(),
+        scopes: vec!["chat".into()],
+        expires_in_minutes: None,
+    };
+    assert_eq!(
+        operations::GetToken::request(v, &options).unwrap(),
+        operations::get_token_request(v, &options).unwrap()
+    );
+    let answer = Response {
+        status: 200,
+        headers: vec![],
+        body: br#"{"token":"t","expiresOn":"2023-10-19T15:34:21Z"}"#.to_vec(),
+    };
+    assert_eq!(
+        operations::GetToken::parse_response(&answer).unwrap().token,
+        "t"
+    );
+    assert!(operations::GetUser::request(
+        v,
+        &UserOptions {
+            user_id: USER.into()
+        }
+    )
+    .is_err());
+}

@@ -22,9 +22,11 @@
 //! # Ok::<(), acs_identity_edge::Error>(())
 //! ```
 
+mod operation;
 mod requests;
 mod responses;
 
+pub use operation::*;
 pub use requests::*;
 pub use responses::*;
 
