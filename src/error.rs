@@ -44,6 +44,10 @@ impl ErrorKind {
     }
 }
 
+/// The code the JS package gives a failure that did not come from this library as an [`Error`] (a trap
+/// of the WebAssembly module, or a foreign exception), next to the codes of [`ErrorKind::code`].
+pub const INTERNAL_ERROR_CODE: &str = "ERR_INTERNAL";
+
 /// What the service said about a failed request, kept for support cases.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceError {

@@ -33,17 +33,49 @@ pub use responses::*;
 /// The api-version the released SDKs send, and this library's default.
 pub const DEFAULT_API_VERSION: &str = "2023-10-01";
 
-/// The preview api-version that adds `customId` on create and `GET /identities/{id}`.
+/// The preview api-version that adds `customId` on create and `GET /identities/{id}` (the only one).
 pub const PREVIEW_API_VERSION: &str = "2025-03-02-preview";
 
-/// The api-versions the service is known to accept for the identity operations, oldest first.
-pub const KNOWN_API_VERSIONS: [&str; 9] = [
+/// The original API of 2020, with routes and shapes of its own (`200 {"id"}`, `/token`, `PATCH`); this
+/// library's requests do not speak it.
+pub const LEGACY_API_VERSION: &str = "2020-07-20-preview2";
+
+/// The preview api-version whose Teams user exchange takes only `token` (no `appId`/`userId`).
+pub const TEAMS_TOKEN_ONLY_API_VERSION: &str = "2021-10-31-preview";
+
+/// Every api-version of the identity routes, oldest first: [`LEGACY_API_VERSION`] (create and delete
+/// only), then [`KNOWN_API_VERSIONS`].
+pub const IDENTITY_API_VERSIONS: &[&str] = &[
+    LEGACY_API_VERSION,
     "2021-03-07",
+    TEAMS_TOKEN_ONLY_API_VERSION,
+    "2021-11-01",
     "2022-06-01",
     "2022-10-01",
     "2023-08-01",
-    "2023-10-01",
-    "2025-03-02-preview",
+    DEFAULT_API_VERSION,
+    PREVIEW_API_VERSION,
+    "2025-06-30",
+    "2026-07-22",
+    "2026-09-23",
+];
+
+/// The api-versions the service is known to accept for the identity operations this library builds
+/// (create, issue, revoke, delete), oldest first.
+pub const KNOWN_API_VERSIONS: &[&str] = match IDENTITY_API_VERSIONS.split_first() {
+    Some((_legacy, rest)) => rest,
+    None => &[],
+};
+
+/// The api-versions of the Teams user exchange (`/teamsUser/:exchangeAccessToken`), oldest first: every
+/// known version from [`TEAMS_TOKEN_ONLY_API_VERSION`] on but `2021-11-01`.
+pub const TEAMS_API_VERSIONS: &[&str] = &[
+    TEAMS_TOKEN_ONLY_API_VERSION,
+    "2022-06-01",
+    "2022-10-01",
+    "2023-08-01",
+    DEFAULT_API_VERSION,
+    PREVIEW_API_VERSION,
     "2025-06-30",
     "2026-07-22",
     "2026-09-23",
@@ -68,12 +100,18 @@ pub mod scope {
     pub const VOIP_JOIN: &str = "voip.join";
     /// Every scope this library knows.
     pub const ALL: [&str; 5] = [CHAT, VOIP, CHAT_JOIN, CHAT_JOIN_LIMITED, VOIP_JOIN];
+    /// Phone calls, a scope of the original 2020 API only.
+    pub const PSTN: &str = "pstn";
+    /// The scopes of the original 2020 API ([`LEGACY_API_VERSION`](super::LEGACY_API_VERSION)).
+    pub const LEGACY: [&str; 3] = [CHAT, VOIP, PSTN];
 }
 
 /// Token lifetimes the service accepts, in minutes (the service's default is the maximum).
 pub const MIN_EXPIRES_IN_MINUTES: u32 = 60;
 /// See [`MIN_EXPIRES_IN_MINUTES`].
 pub const MAX_EXPIRES_IN_MINUTES: u32 = 1440;
+/// The lifetime of a token when the request names none.
+pub const DEFAULT_EXPIRES_IN_MINUTES: u32 = MAX_EXPIRES_IN_MINUTES;
 
 /// Header names of requests and responses (see [`crate::header`]).
 pub use crate::header;
