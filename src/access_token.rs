@@ -103,7 +103,7 @@ pub fn payload_bytes(token: &str) -> Result<Vec<u8>> {
     }
     BASE64URL
         .decode(payload)
-        .map_err(|_| invalid("the access token payload is not base64url"))
+        .map_err(|e| invalid("the access token payload is not base64url").with_source(e))
 }
 
 fn seconds(value: f64) -> Option<i64> {

@@ -24,7 +24,7 @@ impl AccessKey {
         base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .map(AccessKey)
-            .map_err(|_| key_error("the access key is not valid base64"))
+            .map_err(|e| key_error("the access key is not valid base64").with_source(e))
     }
 
     /// Wraps raw key bytes.

@@ -5,6 +5,17 @@ use std::borrow::Cow;
 use std::boxed::Box;
 use std::fmt;
 use std::string::String;
+use std::sync::Arc;
+
+/// The cause of an [`Error`], when there is one: shared, so that errors stay cheap to clone.
+pub type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What an [`Error`] keeps of its cause: the cause natively; nothing in WebAssembly, where no JS API reads
+/// it and its formatting code would grow the module by about 3 KB gzip.
+#[cfg(not(target_arch = "wasm32"))]
+type Cause = Option<Source>;
+#[cfg(target_arch = "wasm32")]
+type Cause = Option<core::convert::Infallible>;
 
 /// What went wrong, as a stable code. New kinds may be added, so match with a wildcard arm.
 #[non_exhaustive]
@@ -65,20 +76,33 @@ pub struct ServiceError {
     pub ms_cv: Option<String>,
 }
 
-/// An error from any part of the library. Its message and `Debug` never contain an access key.
+/// An error from any part of the library. Its message and `Debug` never contain an access key. Errors
+/// compare equal by kind, message, target and what the service said (not by their cause).
 ///
 /// One pointer wide, so that results carrying it stay small and cheap to pass up (which matters for the
 /// size of the WebAssembly build).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<Inner>);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     target: Option<Cow<'static, str>>,
     service: Option<ServiceError>,
+    source: Cause,
 }
+
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.message == other.message
+            && self.target == other.target
+            && self.service == other.service
+    }
+}
+
+impl Eq for Inner {}
 
 impl Error {
     /// An error of `kind` with a short message.
@@ -88,6 +112,7 @@ impl Error {
             message: message.into(),
             target: None,
             service: None,
+            source: None,
         }))
     }
 
@@ -108,7 +133,23 @@ impl Error {
             message,
             target: None,
             service: Some(info),
+            source: None,
         }))
+    }
+
+    /// Keeps `source` as the cause of this error (a transport's own error, a decoder's), for
+    /// [`std::error::Error::source`]. The cause must not hold a secret either. The WebAssembly build does
+    /// not keep it: no JS API reads it, and its formatting code would grow the module by about 3 KB gzip.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_source<E: std::error::Error + Send + Sync + 'static>(mut self, source: E) -> Self {
+        self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    /// See the native `with_source`: in WebAssembly the cause is not kept.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_source<E: std::error::Error + Send + Sync + 'static>(self, _source: E) -> Self {
+        self
     }
 
     /// The kind of failure.
@@ -152,6 +193,7 @@ impl fmt::Debug for Error {
             .field("message", &self.0.message)
             .field("target", &self.0.target)
             .field("service", &self.0.service)
+            .field("source", &self.0.source)
             .finish()
     }
 }
@@ -162,7 +204,17 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let source: &(dyn std::error::Error + 'static) = self.0.source.as_deref()?;
+            Some(source)
+        }
+        #[cfg(target_arch = "wasm32")]
+        None
+    }
+}
 
 /// Shorthand for results of this library.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
