@@ -208,11 +208,11 @@ fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs_to_js(pairs: &[(String, String)]) -> Array {
+fn pairs_to_js<N: AsRef<str>>(pairs: &[(N, String)]) -> Array {
     let out = Array::new();
     for (name, value) in pairs {
         let pair = Array::new();
-        pair.push(&JsValue::from_str(name));
+        pair.push(&JsValue::from_str(name.as_ref()));
         pair.push(&JsValue::from_str(value));
         out.push(&pair);
     }
@@ -295,12 +295,7 @@ impl FetchTransport {
         let req = Object::new();
         set(&req, "method", &JsValue::from_str(&request.method));
         set(&req, "url", &JsValue::from_str(&request.url));
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.clone()))
-            .collect();
-        set(&req, "headers", &pairs_to_js(&headers));
+        set(&req, "headers", &pairs_to_js(&request.headers));
         if !request.body.is_empty() {
             set(&req, "body", &Uint8Array::from(request.body.as_slice()));
         }
