@@ -38,3 +38,8 @@ pub mod identifier;
 pub mod json;
 pub mod operations;
 pub mod retry;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
