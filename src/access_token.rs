@@ -1,18 +1,16 @@
 //! Reading an ACS access token (a JWT) without verifying it, as the official SDKs do: only the service
 //! can verify a token, a client just needs to know whom it names, what it allows and when it expires.
 //!
-//! Decoding happens in two steps so that WebAssembly needs no JSON parser of its own:
+//! Decoding happens in two steps:
 //! 1. [`payload_bytes`] checks the `header.payload.signature` shape and base64url-decodes the payload
 //!    (with or without `=` padding);
-//! 2. [`claims_from_payload`] reads the claims from the payload decoded as JSON by whatever the platform
-//!    has ([`JsonBody`]): `serde_json` natively, the host's `JSON.parse` in WebAssembly.
+//! 2. [`claims_from_payload`] reads the claims from the payload with the library's one JSON reader
+//!    ([`crate::json::parse`], through [`JsonBody`]), the same on every target.
 //!
-//! [`decode`] does both natively. Every failure is an [`ErrorKind::InvalidToken`] error; nothing here panics,
+//! [`decode`] does both, on every target. Every failure is an [`ErrorKind::InvalidToken`] error; nothing here panics,
 //! whatever the input.
 //!
 //! ```
-//! # #[cfg(not(target_arch = "wasm32"))]
-//! # {
 //! use acs_identity_edge::access_token;
 //!
 //! // {"skypeid":"acs:r_u","acsScope":"chat,voip","iat":1700000000,"exp":1700086400,"resourceId":"r"}
@@ -21,7 +19,6 @@
 //! assert_eq!(claims.user_id.as_deref(), Some("8:acs:r_u"));
 //! assert_eq!(claims.scopes, ["chat", "voip"]);
 //! assert_eq!(claims.expires_on_unix_seconds, 1_700_086_400);
-//! # }
 //! # Ok::<(), acs_identity_edge::Error>(())
 //! ```
 
@@ -106,7 +103,7 @@ pub fn payload_bytes(token: &str) -> Result<Vec<u8>> {
     }
     BASE64URL
         .decode(payload)
-        .map_err(|_| invalid("the access token payload is not base64url"))
+        .map_err(|e| invalid("the access token payload is not base64url").with_source(e))
 }
 
 fn seconds(value: f64) -> Option<i64> {

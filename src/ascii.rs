@@ -1,7 +1,7 @@
 //! Searching and splitting `str`s at an ASCII byte: what `str::find`, `rfind`, `split_once` and `split`
 //! do with a `char` pattern, as plain byte loops, which compile to a fraction of the WebAssembly code of
 //! the standard library's searchers. An ASCII byte of UTF-8 text is always a whole character, so the
-//! results are the same.
+//! results are the same. And writing a number in decimal without `core::fmt`.
 
 /// The index of the first `byte` in `s`.
 pub(crate) fn find(s: &str, byte: u8) -> Option<usize> {
@@ -45,6 +45,24 @@ impl<'a> Iterator for Split<'a> {
             }
             None => self.rest.take(),
         }
+    }
+}
+
+/// Appends `n` in decimal (ASCII digits, no sign, no separators).
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut rest = n;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
     }
 }
 

@@ -1,10 +1,12 @@
-//! The identity client: the one place where requests are sent. It loops build -> sign (with a fresh date
-//! each attempt) -> send -> parse -> maybe retry, over two traits that the platform supplies:
+//! The identity client: the one place where requests are sent. It loops build -> authorize (a fresh
+//! signature each attempt) -> send -> parse -> maybe retry, over three traits:
 //!
+//! - [`Credential`] authorizes each attempt (an [`AccessKey`] signs it with HMAC; see
+//!   [`crate::credential`]);
 //! - [`Transport`] sends one request (in WebAssembly, through the global `fetch`);
 //! - [`Environment`] supplies the clock, sleeping, randomness and, optionally, cancellation.
 //!
-//! Neither trait requires `Send`, so the same client runs on wasm32, where futures are not `Send`.
+//! None of them requires `Send`, so the same client runs on wasm32, where futures are not `Send`.
 //!
 //! Each call carries a `x-ms-client-request-id` (a uuid v4, the same on every retry of that call) and a
 //! `User-Agent` naming this package. A call ends with [`ErrorKind::Timeout`] when its time budget runs out
@@ -16,14 +18,16 @@
 //! network in clear text by mistake.
 
 use crate::connection_string::{AccessKey, ConnectionString, Endpoint, Scheme};
+use crate::credential::{Attempt, Credential};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonBody;
 use crate::operations::{
     self, header, AccessToken, CommunicationUser, CreateUserAndTokenOptions, CreateUserOptions,
-    GetTokenForTeamsUserOptions, GetTokenOptions, Request, Response, UserAndToken, UserOptions,
+    GetTokenForTeamsUserOptions, GetTokenOptions, Operation, Request, Response, UserAndToken,
+    UserOptions,
 };
 use crate::retry::{self, Decision, Outcome, RetryOptions};
-use crate::signing;
+use crate::signing::{self, StringToSign};
 use std::borrow::Cow;
 use std::future::Future;
 
@@ -106,8 +110,10 @@ impl<E: Environment + ?Sized> Environment for &E {
     }
 }
 
-/// A request ready to send: absolute URL, every header (signing included) and the body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request ready to send: absolute URL, every header (signing included) and the body. Its `Debug`
+/// shows the header names, the authorization's scheme and `SignedHeaders`, and the body's length: never
+/// a signature, token or body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Upper-case method.
     pub method: Cow<'static, str>,
@@ -117,18 +123,39 @@ pub struct HttpRequest {
     pub headers: Vec<(Cow<'static, str>, String)>,
     /// The body; empty means no body.
     pub body: Vec<u8>,
+    /// What the credential signed for this attempt (HMAC), kept for traces; never sent.
+    pub string_to_sign: Option<StringToSign>,
+}
+
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_ref()).collect();
+        // `HMAC-SHA256 SignedHeaders=...` up to its signature, or the scheme alone (`Bearer`).
+        let authorization = self.header(header::AUTHORIZATION).map(|v| {
+            let v = v.trim();
+            match v.find("&Signature=") {
+                Some(i) => &v[..i],
+                None => v.split(' ').next().unwrap_or(""),
+            }
+        });
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("authorization", &authorization)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpRequest {
     /// The value of the header `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header::find(&self.headers, name)
     }
 
-    fn set_header(&mut self, name: &'static str, value: String) {
+    /// Sets the header `name` (lower case), replacing a header of that name in any case.
+    pub fn set_header(&mut self, name: &'static str, value: String) {
         match self
             .headers
             .iter_mut()
@@ -247,11 +274,11 @@ fn timed_out() -> Error {
     )
 }
 
-/// The client of the Communication Services Identity API, generic over how requests are sent and where
-/// time comes from.
-pub struct IdentityClient<T, E> {
+/// The client of the Communication Services Identity API, generic over how requests are sent, where time
+/// comes from, and how each attempt is authorized (by default an [`AccessKey`]).
+pub struct IdentityClient<T, E, C = AccessKey> {
     endpoint: Endpoint,
-    key: AccessKey,
+    credential: C,
     api_version: String,
     retry: RetryOptions,
     timeout_ms: Option<u64>,
@@ -260,7 +287,7 @@ pub struct IdentityClient<T, E> {
     env: E,
 }
 
-impl<T, E> core::fmt::Debug for IdentityClient<T, E> {
+impl<T, E, C> core::fmt::Debug for IdentityClient<T, E, C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("IdentityClient")
             .field("endpoint", &self.endpoint.as_str())
@@ -302,7 +329,33 @@ where
         transport: T,
         env: E,
     ) -> Result<Self> {
-        let endpoint = connection_string.endpoint().clone();
+        let key = connection_string.access_key().clone();
+        IdentityClient::with_credential(
+            connection_string.endpoint().clone(),
+            key,
+            options,
+            transport,
+            env,
+        )
+    }
+}
+
+impl<E, T, C> IdentityClient<T, E, C>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+    C: Credential<E::Signal>,
+{
+    /// A client for `endpoint` whose attempts `credential` authorizes (an [`AccessKey`], a
+    /// [`KeyCredential`](crate::credential::KeyCredential) whose key can be rotated, or a credential of
+    /// the caller's).
+    pub fn with_credential(
+        endpoint: Endpoint,
+        credential: C,
+        options: ClientOptions,
+        transport: T,
+        env: E,
+    ) -> Result<Self> {
         if endpoint.scheme() == Scheme::Http
             && !endpoint.is_loopback()
             && !options.allow_insecure_connection
@@ -333,7 +386,7 @@ where
         user_agent.push_str(USER_AGENT);
         Ok(IdentityClient {
             endpoint,
-            key: connection_string.access_key().clone(),
+            credential,
             api_version: options.api_version,
             retry: options.retry,
             timeout_ms: options.timeout_ms,
@@ -343,24 +396,32 @@ where
         })
     }
 
-    /// A client of the same resource (endpoint and key, without parsing the connection string again) with
-    /// other options, transport and environment, checked as [`IdentityClient::new`] checks them.
+    /// A client of the same resource (endpoint and credential, without parsing the connection string
+    /// again) with other options, transport and environment, checked as [`IdentityClient::new`] checks
+    /// them.
     pub fn with_transport<T2, E2>(
         &self,
         options: ClientOptions,
         transport: T2,
         env: E2,
-    ) -> Result<IdentityClient<T2, E2>>
+    ) -> Result<IdentityClient<T2, E2, C>>
     where
         E2: Environment,
         T2: Transport<E2::Signal>,
+        C: Clone + Credential<E2::Signal>,
     {
-        IdentityClient::from_connection_string(
-            ConnectionString::new(self.endpoint.clone(), self.key.clone()),
+        IdentityClient::with_credential(
+            self.endpoint.clone(),
+            self.credential.clone(),
             options,
             transport,
             env,
         )
+    }
+
+    /// The credential that authorizes each attempt.
+    pub fn credential(&self) -> &C {
+        &self.credential
     }
 
     /// The resource endpoint.
@@ -394,8 +455,7 @@ where
         options: &CreateUserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<CommunicationUser> {
-        let request = operations::create_user_request(&self.api_version, options)?;
-        operations::parse_create_user_response(&self.send(request, call).await?)
+        self.execute::<operations::CreateUser>(options, call).await
     }
 
     /// Creates a user and issues a token for it in one request.
@@ -404,8 +464,8 @@ where
         options: &CreateUserAndTokenOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<UserAndToken> {
-        let request = operations::create_user_and_token_request(&self.api_version, options)?;
-        operations::parse_create_user_and_token_response(&self.send(request, call).await?)
+        self.execute::<operations::CreateUserAndToken>(options, call)
+            .await
     }
 
     /// Issues a token for an existing user.
@@ -414,8 +474,7 @@ where
         options: &GetTokenOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<AccessToken> {
-        let request = operations::get_token_request(&self.api_version, options)?;
-        operations::parse_token_response(&self.send(request, call).await?)
+        self.execute::<operations::GetToken>(options, call).await
     }
 
     /// Revokes every token issued for a user.
@@ -424,8 +483,8 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<()> {
-        let request = operations::revoke_tokens_request(&self.api_version, options)?;
-        operations::parse_empty_response(&self.send(request, call).await?)
+        self.execute::<operations::RevokeTokens>(options, call)
+            .await
     }
 
     /// Deletes a user (which revokes its tokens).
@@ -434,8 +493,7 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<()> {
-        let request = operations::delete_user_request(&self.api_version, options)?;
-        operations::parse_empty_response(&self.send(request, call).await?)
+        self.execute::<operations::DeleteUser>(options, call).await
     }
 
     /// Exchanges a Teams user's Entra ID token for a Communication Services token.
@@ -444,8 +502,8 @@ where
         options: &GetTokenForTeamsUserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<AccessToken> {
-        let request = operations::get_token_for_teams_user_request(&self.api_version, options)?;
-        operations::parse_token_response(&self.send(request, call).await?)
+        self.execute::<operations::GetTokenForTeamsUser>(options, call)
+            .await
     }
 
     /// Gets a user with its custom id and last token time (preview api-version only).
@@ -454,8 +512,17 @@ where
         options: &UserOptions,
         call: CallOptions<'_, E::Signal>,
     ) -> Result<CommunicationUser> {
-        let request = operations::get_user_request(&self.api_version, options)?;
-        operations::parse_get_user_response(&self.send(request, call).await?)
+        self.execute::<operations::GetUser>(options, call).await
+    }
+
+    /// Runs any [`Operation`]: builds its request, sends it through the loop and parses the answer.
+    pub async fn execute<O: Operation>(
+        &self,
+        options: &O::Options,
+        call: CallOptions<'_, E::Signal>,
+    ) -> Result<O::Output> {
+        let request = O::request(&self.api_version, options)?;
+        O::parse_response(&self.send(request, call).await?)
     }
 
     /// Sends a built [`Request`] through the loop and returns the final response, whatever its status.
@@ -512,6 +579,7 @@ where
             url,
             headers,
             body,
+            string_to_sign: None,
         };
         request.set_header(header::USER_AGENT, self.user_agent.clone());
         // The caller's own request id is kept; otherwise the call makes one, sent on every attempt.
@@ -527,6 +595,7 @@ where
         };
 
         let mut retries: u32 = 0;
+        let mut reauthorized = false;
         loop {
             if is_aborted() {
                 return Err(aborted());
@@ -537,20 +606,13 @@ where
                 Some(d) => Some(u64::try_from(d - now).unwrap_or(0)),
                 None => None,
             };
-            let signed = signing::sign_target(
-                &self.key,
-                &request.method,
-                self.endpoint.authority(),
-                &path_and_query,
-                &request.body,
-                now.div_euclid(1000),
-            )?;
-            request.set_header(signing::header::X_MS_DATE, signed.x_ms_date);
-            request.set_header(
-                signing::header::X_MS_CONTENT_SHA256,
-                signed.x_ms_content_sha256,
-            );
-            request.set_header(signing::header::AUTHORIZATION, signed.authorization);
+            let attempt = Attempt {
+                host: self.endpoint.authority(),
+                path_and_query: &path_and_query,
+                now_unix_ms: now,
+                signal,
+            };
+            self.credential.authorize(&mut request, &attempt).await?;
 
             let result = self.transport.send(&request, remaining, signal).await;
             let now = self.env.now_unix_ms();
@@ -560,6 +622,12 @@ where
                         response
                             .headers
                             .push((header::CLIENT_REQUEST_ID.to_string(), request_id.clone()));
+                    }
+                    // A credential that can get a fresh authorization (a bearer token) gets one chance
+                    // per call, at once; a key's 401 is the answer.
+                    if response.status == 401 && !reauthorized && self.credential.unauthorized() {
+                        reauthorized = true;
+                        continue;
                     }
                     if !retry::is_retryable_status(response.status) {
                         return Ok(response);

@@ -219,6 +219,7 @@ pub fn token_request(
             (Cow::Borrowed("accept"), "application/json".into()),
         ],
         body: body.into_bytes(),
+        string_to_sign: None,
     })
 }
 

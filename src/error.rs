@@ -5,6 +5,17 @@ use std::borrow::Cow;
 use std::boxed::Box;
 use std::fmt;
 use std::string::String;
+use std::sync::Arc;
+
+/// The cause of an [`Error`], when there is one: shared, so that errors stay cheap to clone.
+pub type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What an [`Error`] keeps of its cause: the cause natively; nothing in WebAssembly, where no JS API reads
+/// it and its formatting code would grow the module by about 3 KB gzip.
+#[cfg(not(target_arch = "wasm32"))]
+type Cause = Option<Source>;
+#[cfg(target_arch = "wasm32")]
+type Cause = Option<core::convert::Infallible>;
 
 /// What went wrong, as a stable code. New kinds may be added, so match with a wildcard arm.
 #[non_exhaustive]
@@ -47,6 +58,10 @@ impl ErrorKind {
     }
 }
 
+/// The code the JS package gives a failure that did not come from this library as an [`Error`] (a trap
+/// of the WebAssembly module, or a foreign exception), next to the codes of [`ErrorKind::code`].
+pub const INTERNAL_ERROR_CODE: &str = "ERR_INTERNAL";
+
 /// What the service said about a failed request, kept for support cases.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceError {
@@ -64,27 +79,23 @@ pub struct ServiceError {
     pub ms_cv: Option<String>,
 }
 
-/// An error from any part of the library. Its message and `Debug` never contain an access key.
+/// An error from any part of the library. Its message and `Debug` never contain an access key. Errors
+/// compare equal by kind, message, target and what the service said (not by their cause).
 ///
 /// One pointer wide, so that results carrying it stay small and cheap to pass up (which matters for the
 /// size of the WebAssembly build).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<Inner>);
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     target: Option<Cow<'static, str>>,
     service: Option<ServiceError>,
-    /// What caused this error (a transport's own error), for [`std::error::Error::source`].
-    source: Option<Source>,
+    source: Cause,
 }
 
-/// The underlying error, shared so that [`Error`] stays `Clone`.
-type Source = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
-
-// Two errors are equal when they say the same thing; their sources are not compared.
 impl PartialEq for Inner {
     fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind
@@ -106,12 +117,6 @@ impl Error {
             service: None,
             source: None,
         }))
-    }
-
-    /// Keeps `source` as the cause of this error ([`std::error::Error::source`]).
-    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.0.source = Some(std::sync::Arc::new(source));
-        self
     }
 
     /// Names the input (connection-string part, argument, field) that was wrong.
@@ -145,6 +150,21 @@ impl Error {
             service: Some(info),
             source: None,
         }))
+    }
+
+    /// Keeps `source` as the cause of this error (a transport's own error, a decoder's), for
+    /// [`std::error::Error::source`]. The cause must not hold a secret either. The WebAssembly build does
+    /// not keep it: no JS API reads it, and its formatting code would grow the module by about 3 KB gzip.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_source<E: std::error::Error + Send + Sync + 'static>(mut self, source: E) -> Self {
+        self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    /// See the native `with_source`: in WebAssembly the cause is not kept.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_source<E: std::error::Error + Send + Sync + 'static>(self, _source: E) -> Self {
+        self
     }
 
     /// The kind of failure.
@@ -201,10 +221,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0
-            .source
-            .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let source: &(dyn std::error::Error + 'static) = self.0.source.as_deref()?;
+            Some(source)
+        }
+        #[cfg(target_arch = "wasm32")]
+        None
     }
 }
 

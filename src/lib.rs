@@ -22,9 +22,12 @@
 
 mod ascii;
 pub mod connection_string;
+pub mod credential;
 pub mod date;
 pub mod error;
+pub mod header;
 pub mod signing;
+pub mod url;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
@@ -38,3 +41,8 @@ pub mod json;
 pub mod native;
 pub mod operations;
 pub mod retry;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -20,7 +20,7 @@
 //! ```
 
 use crate::date;
-use crate::operations::{find_header, header};
+use crate::header;
 
 /// How many times to retry and how long to wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,11 +113,11 @@ fn parse_amount(s: &str, scale: u64) -> Option<u64> {
 /// `None` when there is no such header or it cannot be read.
 pub fn retry_after_ms(headers: &[(String, String)], now_unix_ms: i64) -> Option<u64> {
     for name in [header::RETRY_AFTER_MS, header::X_MS_RETRY_AFTER_MS] {
-        if let Some(ms) = find_header(headers, name).and_then(|v| parse_amount(v.trim(), 1)) {
+        if let Some(ms) = header::find(headers, name).and_then(|v| parse_amount(v.trim(), 1)) {
             return Some(ms);
         }
     }
-    let value = find_header(headers, header::RETRY_AFTER)?.trim();
+    let value = header::find(headers, header::RETRY_AFTER)?.trim();
     if let Some(ms) = parse_amount(value, 1000) {
         return Some(ms);
     }

@@ -8,30 +8,22 @@
 //! Every stage is a value you can print and compare: [`content_hash`], [`RequestTarget`], [`StringToSign`],
 //! [`signature`], [`SignedHeaders`]. [`verify`] is the server side, used by the emulator.
 
-use crate::connection_string::{split_at_byte, split_scheme, AccessKey, Scheme};
+use crate::connection_string::AccessKey;
 use crate::date;
 use crate::error::{Error, ErrorKind, Result};
+pub use crate::url::normalise_path_and_query;
+use crate::url::{split_at_byte, split_scheme, Endpoint, Scheme};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The header names the scheme uses, defined once.
-pub mod header {
-    /// Date of the request (IMF-fixdate); browsers refuse to let scripts set `Date`, hence this one.
-    pub const X_MS_DATE: &str = "x-ms-date";
-    /// base64 SHA-256 of the body bytes.
-    pub const X_MS_CONTENT_SHA256: &str = "x-ms-content-sha256";
-    /// `HMAC-SHA256 SignedHeaders=...&Signature=...`.
-    pub const AUTHORIZATION: &str = "authorization";
-    /// The host that was signed.
-    pub const HOST: &str = "host";
-    /// The legacy date header that the 2020 Python SDK signs instead of `x-ms-date`.
-    pub const DATE: &str = "date";
-}
+/// The header names the scheme uses (see [`crate::header`]).
+pub use crate::header;
 
 /// The `SignedHeaders` list this library signs.
 pub const SIGNED_HEADERS: &str = "x-ms-date;host;x-ms-content-sha256";
@@ -62,7 +54,7 @@ impl RequestTarget {
             .ok_or_else(|| bad("the url must be absolute and start with https:// or http://"))?;
         let (rest, _fragment) = split_at_byte(rest, b"#");
         let (authority, path_and_query) = split_at_byte(rest, b"/?");
-        let endpoint = crate::connection_string::Endpoint::parse(&{
+        let endpoint = Endpoint::parse(&{
             let mut e = String::with_capacity(authority.len() + 8);
             e.push_str(scheme.as_str());
             e.push_str("://");
@@ -77,24 +69,6 @@ impl RequestTarget {
             path_and_query,
         })
     }
-}
-
-/// `/` for an empty path; a bare `?` with no query dropped; whitespace and control characters rejected
-/// (they cannot be sent in a request line).
-pub fn normalise_path_and_query(raw: &str) -> core::result::Result<String, &'static str> {
-    if raw.bytes().any(|b| b <= b' ' || b == 0x7f) {
-        return Err("the url path or query has a space or control character; percent-encode it");
-    }
-    let mut out = String::with_capacity(raw.len() + 1);
-    if !raw.starts_with('/') {
-        out.push('/');
-    }
-    out.push_str(raw);
-    // Only a bare `?` (the query is empty) goes; a query may itself end with `?` (`?a=?`).
-    if out.find('?') == Some(out.len() - 1) {
-        out.pop();
-    }
-    Ok(out)
 }
 
 /// The exact text that is HMAC'd. `Display` prints it (with its two `\n`).
@@ -124,6 +98,27 @@ impl StringToSign {
         signed_values.push_str(host);
         signed_values.push(';');
         signed_values.push_str(content_hash);
+        StringToSign {
+            method: method.to_ascii_uppercase(),
+            path_and_query: path_and_query.to_string(),
+            signed_values,
+        }
+    }
+
+    /// The string to sign of any `SignedHeaders` list: `values` are the values of the signed headers,
+    /// in the list's order (a verifier takes the order the request names).
+    pub fn with_signed_values<'a>(
+        method: &str,
+        path_and_query: &str,
+        values: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut signed_values = String::with_capacity(96);
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                signed_values.push(';');
+            }
+            signed_values.push_str(value);
+        }
         StringToSign {
             method: method.to_ascii_uppercase(),
             path_and_query: path_and_query.to_string(),
@@ -299,13 +294,6 @@ impl VerifyFailure {
     }
 }
 
-fn header_value<'a>(headers: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
-}
-
 /// A request as a server received it, for [`verify`].
 #[derive(Clone, Copy, Debug)]
 pub struct ReceivedRequest<'a> {
@@ -331,7 +319,7 @@ pub fn verify(
     now_unix_seconds: i64,
     max_skew_seconds: u32,
 ) -> core::result::Result<(), VerifyFailure> {
-    let auth = header_value(request.headers, header::AUTHORIZATION)
+    let auth = header::find(request.headers, header::AUTHORIZATION)
         .ok_or(VerifyFailure::MissingHeader("authorization"))?;
     let rest = auth
         .trim()
@@ -353,11 +341,11 @@ pub fn verify(
         return Err(VerifyFailure::MalformedAuthorization);
     }
     let date_value =
-        header_value(request.headers, date_name).ok_or(VerifyFailure::MissingHeader(date_name))?;
-    let hash_value = header_value(request.headers, header::X_MS_CONTENT_SHA256)
+        header::find(request.headers, date_name).ok_or(VerifyFailure::MissingHeader(date_name))?;
+    let hash_value = header::find(request.headers, header::X_MS_CONTENT_SHA256)
         .ok_or(VerifyFailure::MissingHeader("x-ms-content-sha256"))?;
     let computed = content_hash(request.body);
-    if !subtle_eq(hash_value.trim().as_bytes(), computed.as_bytes()) {
+    if !bool::from(hash_value.trim().as_bytes().ct_eq(computed.as_bytes())) {
         return Err(VerifyFailure::ContentHash);
     }
     let when = date::parse_imf_fixdate(date_value.trim()).ok_or(VerifyFailure::MalformedDate)?;
@@ -367,48 +355,19 @@ pub fn verify(
     let sig_bytes = STANDARD
         .decode(sig.trim())
         .map_err(|_| VerifyFailure::Signature)?;
-    let mut message = String::with_capacity(128);
-    message.push_str(&request.method.to_ascii_uppercase());
-    message.push('\n');
-    message.push_str(request.path_and_query);
-    message.push('\n');
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            message.push(';');
-        }
-        let value = if name.eq_ignore_ascii_case(header::HOST) {
+    let values = names.iter().map(|name| {
+        if name.eq_ignore_ascii_case(header::HOST) {
             request.host
         } else if name.eq_ignore_ascii_case(header::X_MS_CONTENT_SHA256) {
             hash_value.trim()
         } else {
             date_value.trim()
-        };
-        message.push_str(value);
-    }
+        }
+    });
+    let string_to_sign =
+        StringToSign::with_signed_values(request.method, request.path_and_query, values);
     let mut m = mac(key);
-    m.update(message.as_bytes());
+    m.update(string_to_sign.as_string().as_bytes());
     m.verify_slice(&sig_bytes)
         .map_err(|_| VerifyFailure::Signature)
-}
-
-/// Equality of two byte strings in time that depends only on their lengths.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalise_path_and_query;
-
-    #[test]
-    fn only_a_bare_question_mark_is_dropped() {
-        assert_eq!(normalise_path_and_query("/p?").unwrap(), "/p");
-        assert_eq!(normalise_path_and_query("?").unwrap(), "/");
-        assert_eq!(normalise_path_and_query("/p?a=?").unwrap(), "/p?a=?");
-        assert_eq!(normalise_path_and_query("/p??").unwrap(), "/p??");
-        assert_eq!(normalise_path_and_query("/p?a&b=c?").unwrap(), "/p?a&b=c?");
-    }
 }

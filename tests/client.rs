@@ -5,7 +5,8 @@
 use acs_identity_edge::client::{
     CallOptions, ClientOptions, Environment, HttpRequest, IdentityClient, Transport, USER_AGENT,
 };
-use acs_identity_edge::connection_string::{AccessKey, ConnectionString};
+use acs_identity_edge::connection_string::{AccessKey, ConnectionString, Endpoint};
+use acs_identity_edge::credential::{Attempt, Credential, KeyCredential};
 use acs_identity_edge::operations::{
     CreateUserAndTokenOptions, CreateUserOptions, GetTokenForTeamsUserOptions, GetTokenOptions,
     Response, UserOptions,
@@ -1043,4 +1044,248 @@ fn send_raw_keeps_the_callers_request_id_on_every_attempt() {
         assert_eq!(ids, [mine]);
         verify(s);
     }
+}
+
+/// A bearer credential as an Entra ID one will be: a token fetched (asynchronously, with the call's
+/// signal) and cached, dropped when the service answers 401.
+struct BearerForTest {
+    fetched: Cell<u32>,
+    cached: RefCell<Option<String>>,
+    seen_signal: Cell<bool>,
+}
+
+impl Credential<Cell<bool>> for BearerForTest {
+    async fn authorize(
+        &self,
+        request: &mut HttpRequest,
+        attempt: &Attempt<'_, Cell<bool>>,
+    ) -> acs_identity_edge::Result<()> {
+        self.seen_signal
+            .set(self.seen_signal.get() || attempt.signal.is_some());
+        let token = self.cached.borrow().clone();
+        let token = match token {
+            Some(t) => t,
+            None => {
+                self.fetched.set(self.fetched.get() + 1);
+                let t = format!("token-{}", self.fetched.get());
+                *self.cached.borrow_mut() = Some(t.clone());
+                t
+            }
+        };
+        request.set_header("authorization", format!("Bearer {token}"));
+        Ok(())
+    }
+
+    fn unauthorized(&self) -> bool {
+        self.cached.borrow_mut().take().is_some()
+    }
+}
+
+fn bearer_client<'e>(
+    env: &'e Env,
+    steps: Vec<Step>,
+) -> IdentityClient<Scripted<'e>, &'e Env, BearerForTest> {
+    IdentityClient::with_credential(
+        Endpoint::parse("https://contoso.communication.azure.com").unwrap(),
+        BearerForTest {
+            fetched: Cell::new(0),
+            cached: RefCell::new(None),
+            seen_signal: Cell::new(false),
+        },
+        ClientOptions::default(),
+        Scripted::new(env, steps),
+        env,
+    )
+    .unwrap()
+}
+
+const DENIED: &str = r#"{"error":{"code":"Denied","message":"Denied."}}"#;
+
+#[test]
+fn a_credential_authorizes_every_attempt_and_a_bearer_401_gets_one_fresh_token() {
+    let env = Env::new();
+    let c = bearer_client(&env, vec![respond(401, DENIED), respond(201, USER_BODY)]);
+    let signal = Cell::new(false);
+    let call = CallOptions {
+        timeout_ms: None,
+        signal: Some(&signal),
+    };
+    let user = block_on(c.create_user(&CreateUserOptions::default(), call)).unwrap();
+    assert_eq!(user.id, "8:acs:r_u");
+    let sent = c.transport().sent.borrow();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].request.header("authorization"),
+        Some("Bearer token-1")
+    );
+    assert_eq!(
+        sent[1].request.header("authorization"),
+        Some("Bearer token-2")
+    );
+    // At once: a fresh token is not a retry after a backoff.
+    assert!(env.sleeps.borrow().is_empty());
+    assert_eq!(sent[1].at_ms, sent[0].at_ms + 20);
+    // A bearer request signs nothing.
+    assert_eq!(sent[0].request.header("x-ms-date"), None);
+    assert_eq!(sent[0].request.string_to_sign, None);
+    assert!(c.credential().seen_signal.get());
+}
+
+#[test]
+fn a_second_401_after_a_fresh_token_is_the_answer() {
+    let env = Env::new();
+    let c = bearer_client(&env, vec![respond(401, DENIED), respond(401, DENIED)]);
+    let e = block_on(c.create_user(&CreateUserOptions::default(), none())).unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(e.service_error().unwrap().code.as_deref(), Some("Denied"));
+    assert_eq!(c.transport().sent.borrow().len(), 2);
+    assert_eq!(c.credential().fetched.get(), 2);
+}
+
+#[test]
+fn a_key_401_is_the_answer_at_once() {
+    let env = Env::new();
+    let c = client(&env, vec![respond(401, DENIED)], ClientOptions::default());
+    let e = block_on(c.create_user(&CreateUserOptions::default(), none())).unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(c.transport().sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_rotated_key_signs_from_the_next_attempt_on() {
+    let env = Env::new();
+    let old = AccessKey::from_base64(KEY_B64).unwrap();
+    let new = AccessKey::from_bytes(b"the resource's secondary key".to_vec());
+    let credential = KeyCredential::new(old.clone());
+    let c = IdentityClient::with_credential(
+        Endpoint::parse("https://contoso.communication.azure.com/").unwrap(),
+        credential.clone(),
+        ClientOptions::default(),
+        Scripted::new(&env, vec![respond(201, USER_BODY), respond(201, USER_BODY)]),
+        &env,
+    )
+    .unwrap();
+    block_on(c.create_user(&CreateUserOptions::default(), none())).unwrap();
+    credential.update(new.clone());
+    block_on(c.create_user(&CreateUserOptions::default(), none())).unwrap();
+    let sent = c.transport().sent.borrow();
+    let check = |s: &Sent, key: &AccessKey| {
+        let target = signing::RequestTarget::from_url(&s.request.url).unwrap();
+        let headers: Vec<(&str, &str)> = s
+            .request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.as_str()))
+            .collect();
+        let received = ReceivedRequest {
+            method: &s.request.method,
+            path_and_query: &target.path_and_query,
+            host: &target.host,
+            headers: &headers,
+            body: &s.request.body,
+        };
+        signing::verify(key, &received, s.at_ms / 1000, 0)
+    };
+    assert_eq!(check(&sent[0], &old), Ok(()));
+    assert_eq!(check(&sent[1], &new), Ok(()));
+    assert_eq!(
+        check(&sent[1], &old),
+        Err(signing::VerifyFailure::Signature)
+    );
+    assert_eq!(format!("{credential:?}"), "KeyCredential(<redacted>)");
+}
+
+#[test]
+fn each_attempt_keeps_the_string_it_signed() {
+    let env = Env::new();
+    let c = client(
+        &env,
+        vec![
+            respond_with(503, &[("retry-after", "2")], ""),
+            respond(200, TOKEN_BODY),
+        ],
+        ClientOptions::default(),
+    );
+    block_on(c.get_token(
+        &GetTokenOptions {
+            user_id: USER.into(),
+            scopes: vec!["chat".into()],
+            expires_in_minutes: None,
+        },
+        none(),
+    ))
+    .unwrap();
+    let sent = c.transport().sent.borrow();
+    assert_eq!(sent.len(), 2);
+    for s in sent.iter() {
+        let r = &s.request;
+        let expected = signing::StringToSign::new(
+            "POST",
+            &signing::RequestTarget::from_url(&r.url)
+                .unwrap()
+                .path_and_query,
+            r.header("x-ms-date").unwrap(),
+            "contoso.communication.azure.com",
+            r.header("x-ms-content-sha256").unwrap(),
+        );
+        assert_eq!(r.string_to_sign.as_ref(), Some(&expected));
+    }
+    // Each attempt is signed at its own time.
+    assert_ne!(
+        sent[0].request.string_to_sign,
+        sent[1].request.string_to_sign
+    );
+}
+
+#[test]
+fn a_request_debug_shows_no_signature_and_no_body() {
+    let env = Env::new();
+    let c = client(
+        &env,
+        vec![respond(200, TOKEN_BODY)],
+        ClientOptions::default(),
+    );
+    block_on(c.get_token(
+        &GetTokenOptions {
+            user_id: USER.into(),
+            scopes: vec!["voip".into()],
+            expires_in_minutes: Some(60),
+        },
+        none(),
+    ))
+    .unwrap();
+    let sent = c.transport().sent.borrow();
+    let r = &sent[0].request;
+    let signature = r
+        .header("authorization")
+        .unwrap()
+        .split("Signature=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(signature.len() > 20);
+    let debug = format!("{r:?}");
+    assert!(!debug.contains(&signature), "{debug}");
+    assert!(!debug.contains("voip"), "the body is shown: {debug}");
+    assert!(
+        !debug.contains(r.header("x-ms-content-sha256").unwrap()),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains(&format!("body_len: {}", r.body.len())),
+        "{debug}"
+    );
+    assert!(debug.contains("\"x-ms-client-request-id\""), "{debug}");
+    // A bearer token shows its scheme only.
+    let mut bearer = r.clone();
+    bearer.set_header("authorization", "Bearer secret-token-value".into());
+    let debug = format!("{bearer:?}");
+    assert!(
+        debug.contains("Some(\"Bearer\")") && !debug.contains("secret-token-value"),
+        "{debug}"
+    );
 }

@@ -554,3 +554,36 @@ fn client_errors_and_debug_never_hold_the_key() {
     }
     assert!(c.checked.get() > 50);
 }
+
+#[test]
+fn errors_keep_their_cause_and_the_cause_holds_no_key() {
+    use std::error::Error as _;
+    let checker = Checker::new(KEY_TEXT.as_bytes());
+    // A key that is not base64: the decoder's error is the cause.
+    let bad_key = format!("{}!", key_b64());
+    let e = ConnectionString::parse(&format!(
+        "endpoint=https://contoso.communication.azure.com/;accesskey={bad_key}"
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConnectionString);
+    let cause = e.source().expect("the base64 error is kept");
+    checker.clean("the cause of a bad key", &cause.to_string());
+    checker.clean("the cause of a bad key", &format!("{cause:?}"));
+    checker.clean("a bad key's error", &format!("{e:?}"));
+    // A token payload that is not base64url.
+    let e = access_token::decode("a.!!!.c").unwrap_err();
+    assert!(e.source().is_some());
+    // A caller's transport error, kept as the cause of a network error.
+    let io = std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "connection reset by peer",
+    );
+    let e = Error::new(ErrorKind::Network, "the request could not be completed").with_source(io);
+    assert_eq!(e.source().unwrap().to_string(), "connection reset by peer");
+    // Errors without a cause say so; equality does not look at the cause.
+    assert!(Error::new(ErrorKind::Timeout, "t").source().is_none());
+    assert_eq!(
+        e,
+        Error::new(ErrorKind::Network, "the request could not be completed")
+    );
+}

@@ -535,6 +535,77 @@ fn known_versions_and_scopes_are_defined_once() {
         operations::check_api_version(v).unwrap();
     }
     assert_eq!(
+        operations::IDENTITY_API_VERSIONS,
+        [
+            &[operations::LEGACY_API_VERSION][..],
+            operations::KNOWN_API_VERSIONS
+        ]
+        .concat()
+    );
+    let mut sorted = operations::IDENTITY_API_VERSIONS.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        sorted,
+        operations::IDENTITY_API_VERSIONS,
+        "oldest first, once each"
+    );
+    for v in operations::TEAMS_API_VERSIONS {
+        assert!(operations::KNOWN_API_VERSIONS.contains(v), "{v}");
+    }
+    assert_eq!(
+        operations::TEAMS_API_VERSIONS[0],
+        operations::TEAMS_TOKEN_ONLY_API_VERSION
+    );
+    // The messages that name a bound or a version name the defined one.
+    let e = operations::check_expires_in_minutes(Some(operations::MAX_EXPIRES_IN_MINUTES + 1))
+        .unwrap_err();
+    let bounds = format!(
+        "from {} to {} minutes",
+        operations::MIN_EXPIRES_IN_MINUTES,
+        operations::MAX_EXPIRES_IN_MINUTES
+    );
+    assert!(e.message().contains(&bounds), "{}", e.message());
+    let e = operations::create_user_request(
+        operations::DEFAULT_API_VERSION,
+        &CreateUserOptions {
+            custom_id: Some("c".into()),
+        },
+    )
+    .unwrap_err();
+    assert!(e.message().ends_with(operations::PREVIEW_API_VERSION));
+    let e = operations::get_user_request(
+        operations::DEFAULT_API_VERSION,
+        &UserOptions {
+            user_id: USER.into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.message().ends_with(operations::PREVIEW_API_VERSION));
+    assert_eq!(
+        operations::DEFAULT_EXPIRES_IN_MINUTES,
+        operations::MAX_EXPIRES_IN_MINUTES
+    );
+    // The error codes: one per kind, distinct, `ERR_*`.
+    use acs_identity_edge::error::INTERNAL_ERROR_CODE;
+    let codes = [
+        ErrorKind::InvalidConnectionString,
+        ErrorKind::InvalidArgument,
+        ErrorKind::Service,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Aborted,
+        ErrorKind::InvalidResponse,
+        ErrorKind::InvalidToken,
+    ]
+    .map(ErrorKind::code);
+    let mut distinct = codes.to_vec();
+    distinct.push(INTERNAL_ERROR_CODE);
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), codes.len() + 1);
+    assert!(distinct.iter().all(|c| c.starts_with("ERR_")));
+    assert_eq!(
         operations::scope::ALL,
         [
             "chat",
@@ -545,4 +616,48 @@ fn known_versions_and_scopes_are_defined_once() {
         ]
     );
     assert!(operations::is_guid(GUID_A) && operations::is_guid(GUID_B));
+}
+
+#[test]
+fn every_operation_has_one_name_and_is_found_by_it() {
+    use operations::{Operation, OperationKind};
+    let mut names = std::collections::HashSet::new();
+    for kind in OperationKind::ALL {
+        assert!(names.insert(kind.name()), "{} twice", kind.name());
+        assert_eq!(OperationKind::from_name(kind.name()), Some(kind));
+    }
+    assert_eq!(OperationKind::from_name("CreateUser"), None);
+    assert_eq!(OperationKind::from_name(""), None);
+    assert_eq!(operations::CreateUser::NAME, "createUser");
+    assert_eq!(
+        OperationKind::GetTokenForTeamsUser.name(),
+        "getTokenForTeamsUser"
+    );
+    // An operation's builder and parser are the module's functions.
+    let v = operations::DEFAULT_API_VERSION;
+    let options = GetTokenOptions {
+        user_id: USER.into(),
+        scopes: vec!["chat".into()],
+        expires_in_minutes: None,
+    };
+    assert_eq!(
+        operations::GetToken::request(v, &options).unwrap(),
+        operations::get_token_request(v, &options).unwrap()
+    );
+    let answer = Response {
+        status: 200,
+        headers: vec![],
+        body: br#"{"token":"t","expiresOn":"2023-10-19T15:34:21Z"}"#.to_vec(),
+    };
+    assert_eq!(
+        operations::GetToken::parse_response(&answer).unwrap().token,
+        "t"
+    );
+    assert!(operations::GetUser::request(
+        v,
+        &UserOptions {
+            user_id: USER.into()
+        }
+    )
+    .is_err());
 }

@@ -22,26 +22,60 @@
 //! # Ok::<(), acs_identity_edge::Error>(())
 //! ```
 
+mod operation;
 mod requests;
 mod responses;
 
+pub use operation::*;
 pub use requests::*;
 pub use responses::*;
 
 /// The api-version the released SDKs send, and this library's default.
 pub const DEFAULT_API_VERSION: &str = "2023-10-01";
 
-/// The preview api-version that adds `customId` on create and `GET /identities/{id}`.
+/// The preview api-version that adds `customId` on create and `GET /identities/{id}` (the only one).
 pub const PREVIEW_API_VERSION: &str = "2025-03-02-preview";
 
-/// The api-versions the service is known to accept for the identity operations, oldest first.
-pub const KNOWN_API_VERSIONS: [&str; 9] = [
+/// The original API of 2020, with routes and shapes of its own (`200 {"id"}`, `/token`, `PATCH`); this
+/// library's requests do not speak it.
+pub const LEGACY_API_VERSION: &str = "2020-07-20-preview2";
+
+/// The preview api-version whose Teams user exchange takes only `token` (no `appId`/`userId`).
+pub const TEAMS_TOKEN_ONLY_API_VERSION: &str = "2021-10-31-preview";
+
+/// Every api-version of the identity routes, oldest first: [`LEGACY_API_VERSION`] (create and delete
+/// only), then [`KNOWN_API_VERSIONS`].
+pub const IDENTITY_API_VERSIONS: &[&str] = &[
+    LEGACY_API_VERSION,
     "2021-03-07",
+    TEAMS_TOKEN_ONLY_API_VERSION,
+    "2021-11-01",
     "2022-06-01",
     "2022-10-01",
     "2023-08-01",
-    "2023-10-01",
-    "2025-03-02-preview",
+    DEFAULT_API_VERSION,
+    PREVIEW_API_VERSION,
+    "2025-06-30",
+    "2026-07-22",
+    "2026-09-23",
+];
+
+/// The api-versions the service is known to accept for the identity operations this library builds
+/// (create, issue, revoke, delete), oldest first.
+pub const KNOWN_API_VERSIONS: &[&str] = match IDENTITY_API_VERSIONS.split_first() {
+    Some((_legacy, rest)) => rest,
+    None => &[],
+};
+
+/// The api-versions of the Teams user exchange (`/teamsUser/:exchangeAccessToken`), oldest first: every
+/// known version from [`TEAMS_TOKEN_ONLY_API_VERSION`] on but `2021-11-01`.
+pub const TEAMS_API_VERSIONS: &[&str] = &[
+    TEAMS_TOKEN_ONLY_API_VERSION,
+    "2022-06-01",
+    "2022-10-01",
+    "2023-08-01",
+    DEFAULT_API_VERSION,
+    PREVIEW_API_VERSION,
     "2025-06-30",
     "2026-07-22",
     "2026-09-23",
@@ -66,32 +100,22 @@ pub mod scope {
     pub const VOIP_JOIN: &str = "voip.join";
     /// Every scope this library knows.
     pub const ALL: [&str; 5] = [CHAT, VOIP, CHAT_JOIN, CHAT_JOIN_LIMITED, VOIP_JOIN];
+    /// Phone calls, a scope of the original 2020 API only.
+    pub const PSTN: &str = "pstn";
+    /// The scopes of the original 2020 API ([`LEGACY_API_VERSION`](super::LEGACY_API_VERSION)).
+    pub const LEGACY: [&str; 3] = [CHAT, VOIP, PSTN];
 }
 
 /// Token lifetimes the service accepts, in minutes (the service's default is the maximum).
 pub const MIN_EXPIRES_IN_MINUTES: u32 = 60;
 /// See [`MIN_EXPIRES_IN_MINUTES`].
 pub const MAX_EXPIRES_IN_MINUTES: u32 = 1440;
+/// The lifetime of a token when the request names none.
+pub const DEFAULT_EXPIRES_IN_MINUTES: u32 = MAX_EXPIRES_IN_MINUTES;
 
-/// Header names of requests and responses, lower case, defined once.
-pub mod header {
-    /// `accept`.
-    pub const ACCEPT: &str = "accept";
-    /// `content-type`.
-    pub const CONTENT_TYPE: &str = "content-type";
-    /// `user-agent`.
-    pub const USER_AGENT: &str = "user-agent";
-    /// The caller's request id (a uuid v4), echoed by the service.
-    pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
-    /// The service's correlation vector, which Azure support asks for.
-    pub const MS_CV: &str = "ms-cv";
-    /// Seconds, or an HTTP date, to wait before retrying.
-    pub const RETRY_AFTER: &str = "retry-after";
-    /// Milliseconds to wait before retrying.
-    pub const RETRY_AFTER_MS: &str = "retry-after-ms";
-    /// Milliseconds to wait before retrying (the `x-ms-` form).
-    pub const X_MS_RETRY_AFTER_MS: &str = "x-ms-retry-after-ms";
-}
+/// Header names of requests and responses (see [`crate::header`]).
+pub use crate::header;
+pub use crate::url::push_percent_encoded;
 
 /// `application/json`.
 pub const APPLICATION_JSON: &str = "application/json";
@@ -124,7 +148,7 @@ pub struct Response<B> {
 impl<B> Response<B> {
     /// The first header named `name` (compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        header::find(&self.headers, name)
     }
 
     /// True for a 2xx status.
@@ -135,28 +159,5 @@ impl<B> Response<B> {
 
 /// The first header named `name` (compared case-insensitively) in a list of `(name, value)` pairs.
 pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// Appends `value` percent-encoded as `encodeURIComponent` does (everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`),
-/// which is how the JS SDK puts an id into a path: `8:acs:...` becomes `8%3Aacs%3A...`.
-pub fn push_percent_encoded(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-            )
-        {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        }
-    }
+    header::find(headers, name)
 }

@@ -130,8 +130,8 @@ pub fn service_error<B: JsonBody + ?Sized>(
     headers: &[(String, String)],
     body: &B,
 ) -> Error {
-    let ms_cv = super::find_header(headers, header::MS_CV).map(str::to_string);
-    let request_id = super::find_header(headers, header::CLIENT_REQUEST_ID)
+    let ms_cv = header::find(headers, header::MS_CV).map(str::to_string);
+    let request_id = header::find(headers, header::CLIENT_REQUEST_ID)
         .map(str::to_string)
         .or_else(|| ms_cv.clone());
     let wire = if body.is_empty() {

@@ -12,9 +12,7 @@ use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{JsonBody, Value};
 use crate::operations::Response;
-use crate::signing::{self, RequestTarget, StringToSign};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -95,10 +93,6 @@ pub(crate) struct FetchBody {
 impl JsonBody for FetchBody {
     fn is_empty(&self) -> bool {
         JsonBody::is_empty(self.text.as_str())
-    }
-
-    fn decode<T: DeserializeOwned>(&self) -> Option<T> {
-        self.text.as_str().decode()
     }
 
     fn value(&self) -> Option<Value> {
@@ -214,11 +208,11 @@ fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs_to_js(pairs: &[(String, String)]) -> Array {
+fn pairs_to_js<N: AsRef<str>>(pairs: &[(N, String)]) -> Array {
     let out = Array::new();
     for (name, value) in pairs {
         let pair = Array::new();
-        pair.push(&JsValue::from_str(name));
+        pair.push(&JsValue::from_str(name.as_ref()));
         pair.push(&JsValue::from_str(value));
         out.push(&pair);
     }
@@ -243,8 +237,7 @@ impl FetchTransport {
         init.set_method(&request.method);
         let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
         for (name, value) in &request.headers {
-            if !self.user_agent && name.eq_ignore_ascii_case(crate::operations::header::USER_AGENT)
-            {
+            if !self.user_agent && name.eq_ignore_ascii_case(crate::header::USER_AGENT) {
                 continue;
             }
             headers.append(name, value).map_err(|_| {
@@ -302,17 +295,12 @@ impl FetchTransport {
         let req = Object::new();
         set(&req, "method", &JsValue::from_str(&request.method));
         set(&req, "url", &JsValue::from_str(&request.url));
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.clone()))
-            .collect();
-        set(&req, "headers", &pairs_to_js(&headers));
+        set(&req, "headers", &pairs_to_js(&request.headers));
         if !request.body.is_empty() {
             set(&req, "body", &Uint8Array::from(request.body.as_slice()));
         }
-        if let Some(sts) = string_to_sign(request) {
-            set(&req, "stringToSign", &JsValue::from_str(&sts));
+        if let Some(sts) = &request.string_to_sign {
+            set(&req, "stringToSign", &JsValue::from_str(&sts.as_string()));
         }
         let res = Object::new();
         set(&res, "status", &JsValue::from(response.status));
@@ -335,19 +323,6 @@ impl FetchTransport {
         );
         let _ = on_request.call1(&JsValue::UNDEFINED, &trace);
     }
-}
-
-/// The string that was signed for `request`, rebuilt from its URL and signing headers.
-fn string_to_sign(request: &HttpRequest) -> Option<String> {
-    let target = RequestTarget::from_url(&request.url).ok()?;
-    let sts = StringToSign::new(
-        &request.method,
-        &target.path_and_query,
-        request.header(signing::header::X_MS_DATE)?,
-        &target.host,
-        request.header(signing::header::X_MS_CONTENT_SHA256)?,
-    );
-    Some(sts.as_string())
 }
 
 impl Transport<JsSignal> for FetchTransport {

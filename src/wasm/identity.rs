@@ -6,7 +6,7 @@ use super::convert::{self, get, get_number, get_string, invalid, to_js, Date, Js
 use super::fetch::{FetchBody, FetchTransport, JsEnvironment, JsSignal};
 use crate::client::{CallOptions, ClientOptions, IdentityClient};
 use crate::error::Error;
-use crate::operations::{self as ops, AccessToken, CommunicationUser};
+use crate::operations::{self as ops, AccessToken, CommunicationUser, Operation, OperationKind};
 use crate::retry::RetryOptions;
 use js_sys::{Array, Function, Object, Promise};
 use serde::Serialize;
@@ -122,16 +122,18 @@ fn user(args: &JsValue) -> Result<ops::UserOptions, Error> {
     })
 }
 
-/// The request of `op` with `args` (see the JS API), checked before anything is sent.
-fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
-    match op {
-        "createUser" => ops::create_user_request(
+/// The request of the operation `kind` with `args` (see the JS API), checked before anything is sent.
+/// The `match`es here and in [`result`] are exhaustive: a new [`OperationKind`] does not compile until
+/// both handle it.
+fn request(kind: OperationKind, v: &str, args: &JsValue) -> Result<ops::Request, Error> {
+    match kind {
+        OperationKind::CreateUser => ops::CreateUser::request(
             v,
             &ops::CreateUserOptions {
                 custom_id: get_string(args, "customId"),
             },
         ),
-        "createUserAndToken" => ops::create_user_and_token_request(
+        OperationKind::CreateUserAndToken => ops::CreateUserAndToken::request(
             v,
             &ops::CreateUserAndTokenOptions {
                 scopes: strings(&get(args, "scopes"))?,
@@ -139,9 +141,9 @@ fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
                 custom_id: get_string(args, "customId"),
             },
         ),
-        "getToken" => {
+        OperationKind::GetToken => {
             let user_id = user(args)?.user_id;
-            ops::get_token_request(
+            ops::GetToken::request(
                 v,
                 &ops::GetTokenOptions {
                     user_id,
@@ -150,12 +152,12 @@ fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
                 },
             )
         }
-        "revokeTokens" => ops::revoke_tokens_request(v, &user(args)?),
-        "deleteUser" => ops::delete_user_request(v, &user(args)?),
-        "getUser" => ops::get_user_request(v, &user(args)?),
-        "getTokenForTeamsUser" => {
+        OperationKind::RevokeTokens => ops::RevokeTokens::request(v, &user(args)?),
+        OperationKind::DeleteUser => ops::DeleteUser::request(v, &user(args)?),
+        OperationKind::GetUser => ops::GetUser::request(v, &user(args)?),
+        OperationKind::GetTokenForTeamsUser => {
             let text = |name| get_string(args, name).unwrap_or_default();
-            ops::get_token_for_teams_user_request(
+            ops::GetTokenForTeamsUser::request(
                 v,
                 &ops::GetTokenForTeamsUserOptions {
                     teams_user_aad_token: text("teamsUserAadToken"),
@@ -164,32 +166,28 @@ fn build(v: &str, op: &str, args: &JsValue) -> Result<ops::Request, Error> {
                 },
             )
         }
-        _ => Err(invalid("operation", "unknown operation")),
     }
 }
 
-/// The result of `op` from its response, in the shapes of the JS SDK.
-fn parse(op: &str, response: &ops::Response<FetchBody>) -> JsResult {
+/// The result of the operation `kind` from its response, in the shapes of the JS SDK.
+fn result(kind: OperationKind, response: &ops::Response<FetchBody>) -> JsResult {
     let fail = convert::error;
-    match op {
-        "createUser" => to_js(&UserOut::from(
-            &ops::parse_create_user_response(response).map_err(fail)?,
-        )),
-        "createUserAndToken" => {
-            let r = ops::parse_create_user_and_token_response(response).map_err(fail)?;
+    let user = |u: Result<CommunicationUser, Error>| to_js(&UserOut::from(&u.map_err(fail)?));
+    let token = |t: Result<AccessToken, Error>| to_js(&TokenOut::new(&t.map_err(fail)?, None));
+    let done = |r: Result<(), Error>| r.map(|()| JsValue::UNDEFINED).map_err(fail);
+    match kind {
+        OperationKind::CreateUser => user(ops::CreateUser::parse_response(response)),
+        OperationKind::CreateUserAndToken => {
+            let r = ops::CreateUserAndToken::parse_response(response).map_err(fail)?;
             to_js(&TokenOut::new(&r.token, Some(&r.user)))
         }
-        "getUser" => to_js(&UserOut::from(
-            &ops::parse_get_user_response(response).map_err(fail)?,
-        )),
-        "revokeTokens" | "deleteUser" => {
-            ops::parse_empty_response(response).map_err(fail)?;
-            Ok(JsValue::UNDEFINED)
+        OperationKind::GetToken => token(ops::GetToken::parse_response(response)),
+        OperationKind::RevokeTokens => done(ops::RevokeTokens::parse_response(response)),
+        OperationKind::DeleteUser => done(ops::DeleteUser::parse_response(response)),
+        OperationKind::GetUser => user(ops::GetUser::parse_response(response)),
+        OperationKind::GetTokenForTeamsUser => {
+            token(ops::GetTokenForTeamsUser::parse_response(response))
         }
-        _ => to_js(&TokenOut::new(
-            &ops::parse_token_response(response).map_err(fail)?,
-            None,
-        )),
     }
 }
 
@@ -234,8 +232,8 @@ impl Client {
         self.inner.endpoint().as_str().into()
     }
 
-    /// Runs `op` (`createUser`, `createUserAndToken`, `getToken`, `getTokenForTeamsUser`, `revokeTokens`,
-    /// `deleteUser`, `getUser`) with `args`; `options` is `{ abortSignal?, timeoutMs? }`.
+    /// Runs the operation named `op` (an [`OperationKind`] name: `createUser`, `getToken`, ...) with
+    /// `args`; `options` is `{ abortSignal?, timeoutMs? }`.
     pub fn call(&self, op: String, args: JsValue, options: JsValue) -> Promise {
         let client = Rc::clone(&self.inner);
         future_to_promise(async move {
@@ -244,9 +242,11 @@ impl Client {
                 timeout_ms: call_timeout(&options),
                 signal: signal.as_ref(),
             };
-            let request = build(client.api_version(), &op, &args).map_err(convert::error)?;
+            let kind = OperationKind::from_name(&op)
+                .ok_or_else(|| convert::error(invalid("operation", "unknown operation")))?;
+            let request = request(kind, client.api_version(), &args).map_err(convert::error)?;
             let response = client.send(request, call).await.map_err(convert::error)?;
-            parse(&op, &response)
+            result(kind, &response)
         })
     }
 }

@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { repoRoot, startEmulator } from "../support/emulator.mjs";
+import { facts } from "../support/facts.mjs";
 
-const SCOPES = ["chat", "voip", "chat.join", "chat.join.limited", "voip.join"];
+const SCOPES = facts.scopes;
 const MINUTE = 60_000;
 
 // ---------------------------------------------------------------------------------------------------
@@ -421,19 +422,7 @@ describe("recorded error cases", () => {
 });
 
 describe("api-versions", () => {
-  const versions = [
-    "2021-03-07",
-    "2021-10-31-preview",
-    "2021-11-01",
-    "2022-06-01",
-    "2022-10-01",
-    "2023-08-01",
-    "2023-10-01",
-    "2025-03-02-preview",
-    "2025-06-30",
-    "2026-07-22",
-    "2026-09-23",
-  ];
+  const versions = facts.knownApiVersions;
 
   test("the SDK's default is 2023-10-01, and the service's headers come back", async () => {
     const seen = [];
@@ -469,7 +458,7 @@ describe("api-versions", () => {
           userObjectId: USER_OID,
           onResponse,
         });
-      if (apiVersion === "2021-03-07" || apiVersion === "2021-11-01") {
+      if (!facts.teamsApiVersions.includes(apiVersion)) {
         await rejectsWith(exchange(), { statusCode: 400, code: "UnsupportedApiVersion" });
       } else {
         const teams = await exchange();

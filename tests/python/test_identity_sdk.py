@@ -22,9 +22,9 @@ from azure.communication.identity import (
 
 # The decoder the Python SDKs use for tokens (standard base64 alphabet; see the ACS reference, section 4).
 from azure.communication.identity._shared.utils import create_access_token
+from library_facts import KNOWN_API_VERSIONS, SCOPES, TEAMS_API_VERSIONS
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "recordings"
-SCOPES = ["chat", "voip", "chat.join", "chat.join.limited", "voip.join"]
 APP_ID = "1fd5e4d0-5a43-4c2b-9d3e-0c6d6b7f2a11"
 USER_OID = "a8b7c6d5-1234-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -371,19 +371,7 @@ def test_default_version_and_headers(client):
     assert "2023-10-01" in response.headers["api-supported-versions"]
 
 
-VERSIONS = [
-    "2021-03-07",
-    "2021-10-31-preview",
-    "2021-11-01",
-    "2022-06-01",
-    "2022-10-01",
-    "2023-08-01",
-    "2023-10-01",
-    "2025-03-02-preview",
-    "2025-06-30",
-    "2026-07-22",
-    "2026-09-23",
-]
+VERSIONS = KNOWN_API_VERSIONS
 
 
 @pytest.mark.parametrize("api_version", VERSIONS)
@@ -398,8 +386,8 @@ def test_quickstart_on_every_version(emulator, api_version):
     assert_refused(emulator, issued.token, "TokenRevoked")
     client.delete_user(user, raw_response_hook=hook)
     assert_refused(emulator, token.token, "IdentityDeleted")
-    if api_version in ("2021-03-07", "2021-11-01"):
-        # The service's Teams route lists neither in api-supported-versions.
+    if api_version not in TEAMS_API_VERSIONS:
+        # The service's Teams route lists neither 2021-03-07 nor 2021-11-01 in api-supported-versions.
         with pytest.raises(HttpResponseError) as excinfo:
             client.get_token_for_teams_user(entra_token(), APP_ID, USER_OID, raw_response_hook=hook)
         assert_error(excinfo, 400, "UnsupportedApiVersion")

@@ -22,7 +22,7 @@ pub const V: &str = "2023-10-01";
 pub const PREVIEW: &str = "2025-03-02-preview";
 pub const LEGACY: &str = "2020-07-20-preview2";
 /// Every api-version the library knows (the emulator also accepts older ones).
-pub const ALL_VERSIONS: &[&str] = &acs_identity_edge::operations::KNOWN_API_VERSIONS;
+pub const ALL_VERSIONS: &[&str] = acs_identity_edge::operations::KNOWN_API_VERSIONS;
 
 /// Unix seconds now. Tests, like the emulator, read the clock in one place.
 #[allow(clippy::disallowed_methods)]
