@@ -26,6 +26,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// An access token could not be decoded.
     InvalidToken,
+    /// Microsoft Entra ID refused the credential, or a token credential failed to give a token.
+    Authentication,
 }
 
 impl ErrorKind {
@@ -40,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "ERR_ABORTED",
             ErrorKind::InvalidResponse => "ERR_INVALID_RESPONSE",
             ErrorKind::InvalidToken => "ERR_INVALID_TOKEN",
+            ErrorKind::Authentication => "ERR_AUTHENTICATION",
         }
     }
 }
@@ -68,13 +71,30 @@ pub struct ServiceError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<Inner>);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     target: Option<Cow<'static, str>>,
     service: Option<ServiceError>,
+    /// What caused this error (a transport's own error), for [`std::error::Error::source`].
+    source: Option<Source>,
 }
+
+/// The underlying error, shared so that [`Error`] stays `Clone`.
+type Source = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+// Two errors are equal when they say the same thing; their sources are not compared.
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.message == other.message
+            && self.target == other.target
+            && self.service == other.service
+    }
+}
+
+impl Eq for Inner {}
 
 impl Error {
     /// An error of `kind` with a short message.
@@ -84,7 +104,14 @@ impl Error {
             message: message.into(),
             target: None,
             service: None,
+            source: None,
         }))
+    }
+
+    /// Keeps `source` as the cause of this error ([`std::error::Error::source`]).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.0.source = Some(std::sync::Arc::new(source));
+        self
     }
 
     /// Names the input (connection-string part, argument, field) that was wrong.
@@ -104,6 +131,19 @@ impl Error {
             message,
             target: None,
             service: Some(info),
+            source: None,
+        }))
+    }
+
+    /// An `ERR_AUTHENTICATION` error carrying what the authority said (its code, description and
+    /// correlation id).
+    pub fn authentication(message: impl Into<Cow<'static, str>>, info: ServiceError) -> Self {
+        Error(Box::new(Inner {
+            kind: ErrorKind::Authentication,
+            message: message.into(),
+            target: None,
+            service: Some(info),
+            source: None,
         }))
     }
 
@@ -148,6 +188,7 @@ impl fmt::Debug for Error {
             .field("message", &self.0.message)
             .field("target", &self.0.target)
             .field("service", &self.0.service)
+            .field("source", &self.0.source)
             .finish()
     }
 }
@@ -158,7 +199,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Shorthand for results of this library.
 pub type Result<T, E = Error> = core::result::Result<T, E>;

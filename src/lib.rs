@@ -34,7 +34,10 @@ mod wasm;
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub mod access_token;
 pub mod client;
+pub mod entra;
 pub mod identifier;
 pub mod json;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
 pub mod operations;
 pub mod retry;

@@ -1,9 +1,9 @@
 //! The emulator's own endpoints under `/emulator/`: `health`, `config` (the connection string for the
 //! demo page) and `whoami` (what an access token stands for, so revocation is observable end to end).
 
+use crate::app::App;
 use crate::clock::Now;
 use crate::protocol::{ErrorDetail, InnerError, Reply};
-use crate::server::App;
 use crate::store::TokenState;
 use crate::tokens::{self, TokenFailure};
 use acs_identity_edge::date::format_expires_on;
@@ -68,17 +68,16 @@ fn is_local_host(app: &App, host: &str) -> bool {
 
 /// `GET /emulator/config`: the connection string for a page served by the emulator, with the endpoint
 /// as the page reached it (so `localhost` and `127.0.0.1` pages both stay same-origin). Sent without
-/// CORS headers: only pages of the emulator's own origin can read it.
-pub fn config(app: &App, host: Option<&str>) -> Reply {
+/// CORS headers: only pages of the emulator's own origin can read it. Only for clients on this
+/// machine (`from_this_machine`, by the connection's addresses) whose `Host` is local: a `Host` alone
+/// proves nothing, and an HTTP/1.0 request may have none.
+pub fn config(app: &App, host: Option<&str>, from_this_machine: bool) -> Reply {
+    if !from_this_machine {
+        return forbidden();
+    }
     let endpoint = match host {
         Some(h) if is_local_host(app, h) => format!("{}://{}", app.scheme(), h),
-        Some(_) => {
-            return Reply::error(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                "The configuration is only served to pages on this machine's loopback address.",
-            )
-        }
+        Some(_) => return forbidden(),
         None => app.endpoint.clone(),
     };
     Reply::json(
@@ -86,10 +85,18 @@ pub fn config(app: &App, host: Option<&str>) -> Reply {
         &Config {
             connection_string: format!(
                 "endpoint={endpoint}/;accesskey={}",
-                app.settings.access_key_base64
+                app.settings.access_key_base64.expose()
             ),
             endpoint,
         },
+    )
+}
+
+fn forbidden() -> Reply {
+    Reply::error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        "The configuration is only served to pages on this machine's loopback address.",
     )
 }
 

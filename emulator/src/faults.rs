@@ -1,6 +1,8 @@
 //! Fault injection for testing clients' retries (only with `--faults`).
 //!
-//! A request carrying `x-emulator-fault: <items>` misbehaves. Items, separated by `;` or `,`:
+//! An authenticated API request carrying `x-emulator-fault: <items>` misbehaves (the signature is
+//! checked first: a caller without the key cannot make the emulator stall). Items, separated by `;` or
+//! `,`:
 //!
 //! | item | effect |
 //! |---|---|
@@ -15,6 +17,8 @@
 //! lets the retry through, and `503;times=2` fails two attempts. A request without that header
 //! misbehaves every time it carries the fault header.
 
+use crate::protocol::Reply;
+use hyper::StatusCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -106,6 +110,35 @@ impl FaultTracker {
 /// The pause before a fault or a normal answer.
 pub fn delay(fault: &Fault) -> Option<Duration> {
     (fault.delay_ms > 0).then(|| Duration::from_millis(fault.delay_ms))
+}
+
+/// The answer of a fault with a status: the service's error body for 429 and 503 (with `Retry-After`,
+/// 1 second unless the fault says otherwise), the recorded empty 500, a generic body for the rest.
+pub fn reply(fault: &Fault, status: u16) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut reply = match status {
+        // The service's recorded 500 has an empty body.
+        StatusCode::INTERNAL_SERVER_ERROR => Reply::empty(status),
+        StatusCode::TOO_MANY_REQUESTS => Reply::error(
+            status,
+            "TooManyRequests",
+            "Too many requests (fault injected by the emulator).",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => Reply::error(
+            status,
+            "ServiceUnavailable",
+            "The service is unavailable (fault injected by the emulator).",
+        ),
+        _ => Reply::error(status, "InjectedFault", "Fault injected by the emulator."),
+    };
+    let default_retry_after = matches!(status.as_u16(), 429 | 503).then_some(1);
+    if let Some(s) = fault.retry_after.or(default_retry_after) {
+        reply = reply.with_header("retry-after", s.to_string());
+    }
+    if let Some(ms) = fault.retry_after_ms {
+        reply = reply.with_header("retry-after-ms", ms.to_string());
+    }
+    reply
 }
 
 #[cfg(test)]

@@ -2,12 +2,16 @@
 //! See `emulator/README.md` for the flags, the development key and the behaviour.
 
 mod api;
+mod app;
 mod auth;
 mod clock;
 mod config;
+mod cors;
 mod emulator_api;
+mod entra;
 mod faults;
 mod ids;
+mod pipeline;
 mod protocol;
 mod rate_limit;
 mod request_target;
@@ -84,8 +88,12 @@ async fn start(settings: config::Settings) -> Result<(), String> {
         ip => ip.to_string(),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let app = Arc::new(server::App {
-        endpoint: format!("{scheme}://{shown_host}:{port}"),
+    let endpoint = format!("{scheme}://{shown_host}:{port}");
+    let entra = (settings.entra.as_ref())
+        .map(|entra| entra::Authority::new(entra, &settings.access_key, &endpoint, settings.host));
+    let app = Arc::new(app::App {
+        endpoint,
+        entra,
         store: Arc::new(store),
         faults: faults::FaultTracker::default(),
         limiter: settings.rate_limit.then(rate_limit::RateLimiter::default),
@@ -95,9 +103,18 @@ async fn start(settings: config::Settings) -> Result<(), String> {
 
     // The one line on stdout that harnesses parse; everything else goes to stderr.
     let mut stdout = std::io::stdout().lock();
+    // With Entra on, the line ends with the authority host and tenant to give a credential.
+    let entra = match &app.entra {
+        Some(authority) => format!(
+            "; entra authority host: {}; tenant: {}",
+            app.endpoint,
+            authority.tenant_id()
+        ),
+        None => String::new(),
+    };
     let _ = writeln!(
         stdout,
-        "acs-emulator listening on {}; connection string: {}",
+        "acs-emulator listening on {}; connection string: {}{entra}",
         app.endpoint,
         app.connection_string()
     );
@@ -109,8 +126,23 @@ async fn start(settings: config::Settings) -> Result<(), String> {
     if let Some(path) = &app.settings.tls {
         tracing::info!("TLS certificate written to {}", path.display());
     }
-    if let Some(dir) = &app.settings.www {
-        tracing::info!("serving {} at {}/", dir.display(), app.endpoint);
+    if let Some(authority) = &app.entra {
+        tracing::info!(
+            "Microsoft Entra ID authority for tenant {} at {}/{}",
+            authority.tenant_id(),
+            app.endpoint,
+            authority.tenant_id()
+        );
+    }
+    if app.settings.disable_local_auth {
+        tracing::info!("local authentication is disabled: HMAC-signed requests are refused");
+    }
+    match &app.settings.www {
+        Some(dir) => tracing::info!("serving {} at {}/", dir.display(), app.endpoint),
+        None => tracing::info!(
+            "no demo page at {}/ (it is www/ of the repository: pass --www <DIR>)",
+            app.endpoint
+        ),
     }
 
     server::run(app.clone(), listener, tls, shutdown_signal()).await;

@@ -1,63 +1,10 @@
-//! The service's vocabulary, defined once: api-versions, scopes, limits, error bodies and the
-//! [`Reply`] every handler returns.
+//! The service's answers: error bodies as the service writes them, content types, the body limit and
+//! the [`Reply`] every handler returns. (The api-versions are in `api::versions`; scopes and token
+//! lifetimes come from the library.)
 
 use bytes::Bytes;
 use hyper::StatusCode;
 use serde::Serialize;
-
-/// The original API of 2020, with its own routes and shapes (`200 {"id"}`, `/token`, `PATCH`).
-pub const LEGACY_VERSION: &str = "2020-07-20-preview2";
-
-/// The only version with `customId` and `GET /identities/{id}`.
-pub const CUSTOM_ID_VERSION: &str = "2025-03-02-preview";
-
-/// The version whose Teams exchange takes only `token` (no `appId`/`userId`).
-pub const TEAMS_TOKEN_ONLY_VERSION: &str = "2021-10-31-preview";
-
-/// Versions of the identity routes (create, issue, revoke, delete), oldest first.
-pub const IDENTITY_VERSIONS: &[&str] = &[
-    LEGACY_VERSION,
-    "2021-03-07",
-    "2021-10-31-preview",
-    "2021-11-01",
-    "2022-06-01",
-    "2022-10-01",
-    "2023-08-01",
-    "2023-10-01",
-    CUSTOM_ID_VERSION,
-    "2025-06-30",
-    "2026-07-22",
-    "2026-09-23",
-];
-
-/// Versions of the Teams user exchange.
-pub const TEAMS_VERSIONS: &[&str] = &[
-    TEAMS_TOKEN_ONLY_VERSION,
-    "2022-06-01",
-    "2022-10-01",
-    "2023-08-01",
-    "2023-10-01",
-    CUSTOM_ID_VERSION,
-    "2025-06-30",
-    "2026-07-22",
-    "2026-09-23",
-];
-
-/// Scopes a token can carry (`pstn` only in the 2020 API).
-pub const SCOPES: &[&str] = &[
-    "chat",
-    "voip",
-    "chat.join",
-    "chat.join.limited",
-    "voip.join",
-];
-/// Scopes of the 2020 API.
-pub const LEGACY_SCOPES: &[&str] = &["chat", "voip", "pstn"];
-
-/// Token lifetime bounds and default, in minutes.
-pub const MIN_EXPIRES_IN_MINUTES: i64 = 60;
-pub const MAX_EXPIRES_IN_MINUTES: i64 = 1440;
-pub const DEFAULT_EXPIRES_IN_MINUTES: i64 = 1440;
 
 /// Largest request body accepted; bigger ones get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -60,6 +60,17 @@ pub async fn serve(root: &Path, decoded_path: &str) -> Option<Reply> {
     )
 }
 
+/// The answer to `GET /` without `--www`: the demo page is not part of the binary.
+pub fn not_served() -> Reply {
+    Reply::error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        "This emulator serves no demo page: start it with --www <DIR>, DIR being the www/ directory of a \
+         clone of the acs-identity-edge repository (after `npm run build`). The API and /emulator/health \
+         are served.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

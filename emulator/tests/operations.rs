@@ -370,7 +370,8 @@ fn revoke_invalidates_earlier_tokens_and_whoami_shows_it() {
     assert_eq!(v["kind"], "communicationUser");
     assert_eq!(v["scopes"], json!(["chat", "voip"]));
     assert!(is_expires_on(v["expiresOn"].as_str().unwrap()));
-    assert_eq!(who.header("access-control-allow-origin"), Some("*"));
+    // No Origin (not a browser page): no CORS headers.
+    assert_eq!(who.header("access-control-allow-origin"), None);
 
     assert_eq!(emu.revoke(V, &id).status, 204);
     for t in [&first, &second] {
@@ -799,14 +800,13 @@ fn whoami_refuses_missing_forged_expired_and_unknown_tokens() {
     assert_eq!(emu.whoami(&token).json()["id"], id.as_str());
 }
 
-#[test]
-fn cors_lets_a_page_on_another_origin_call_the_api() {
-    let emu = Emulator::start(&[]);
-    let r = emu.raw(
+/// A preflight from `origin` asking for the SDK's headers.
+fn preflight(emu: &Emulator, origin: &str) -> Response {
+    emu.raw(
         "OPTIONS",
         "/identities?api-version=2023-10-01",
         &[
-            ("origin".into(), "http://localhost:5173".into()),
+            ("origin".into(), origin.into()),
             ("access-control-request-method".into(), "POST".into()),
             (
                 "access-control-request-headers".into(),
@@ -814,9 +814,16 @@ fn cors_lets_a_page_on_another_origin_call_the_api() {
             ),
         ],
         b"",
-    );
+    )
+}
+
+#[test]
+fn cors_lets_a_page_on_a_loopback_origin_call_the_api() {
+    let emu = Emulator::start(&[]);
+    let page = "http://localhost:5173";
+    let r = preflight(&emu, page);
     assert_eq!(r.status, 204);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-origin"), Some(page));
     let allow = r.header("access-control-allow-headers").unwrap();
     for h in [
         "authorization",
@@ -836,18 +843,75 @@ fn cors_lets_a_page_on_another_origin_call_the_api() {
         "POST",
         &format!("/identities?api-version={V}"),
         b"",
-        &[("origin", "http://localhost:5173")],
+        &[("origin", page)],
     );
     assert_eq!(r.status, 201);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-origin"), Some(page));
+    assert_eq!(r.header("vary"), Some("origin"));
     let expose = r.header("access-control-expose-headers").unwrap();
     for h in ["ms-cv", "x-ms-client-request-id", "retry-after"] {
         assert!(expose.contains(h), "{expose}");
     }
     // 401s carry CORS headers too, so a page can read why it was refused.
-    let r = emu.raw("POST", &format!("/identities?api-version={V}"), &[], b"");
+    let r = emu.raw(
+        "POST",
+        &format!("/identities?api-version={V}"),
+        &[("origin".into(), page.into())],
+        b"",
+    );
     assert_eq!(r.status, 401);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-origin"), Some(page));
+}
+
+#[test]
+fn cors_refuses_pages_on_other_origins_unless_the_flag_allows_them() {
+    // The default: a page on the web (which knows the public development key) cannot drive the
+    // emulator. Its preflight is refused, so the browser never sends the signed request; and no answer
+    // is readable by it.
+    let emu = Emulator::start(&[]);
+    for origin in ["https://evil.example", "http://evil.localhost:5173", "null"] {
+        let r = preflight(&emu, origin);
+        assert_eq!(r.status, 403, "{origin}");
+        assert_eq!(r.header("access-control-allow-origin"), None, "{origin}");
+        assert_eq!(r.json()["error"]["code"], "OriginNotAllowed");
+        let r = emu.signed_with(
+            "POST",
+            &format!("/identities?api-version={V}"),
+            b"",
+            &[("origin", origin)],
+        );
+        assert_eq!(r.header("access-control-allow-origin"), None, "{origin}");
+        let r = emu.raw(
+            "GET",
+            "/emulator/health",
+            &[("origin".into(), origin.into())],
+            b"",
+        );
+        assert_eq!(r.header("access-control-allow-origin"), None, "{origin}");
+    }
+    // --cors-origins names the origins allowed (here without loopback pages).
+    let emu = Emulator::start(&["--cors-origins", "https://app.example.test"]);
+    let r = preflight(&emu, "https://app.example.test");
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example.test")
+    );
+    assert_eq!(preflight(&emu, "http://localhost:5173").status, 403);
+    // The environment variable does the same; `*` allows any origin.
+    let emu = Emulator::start_with_env(&[], &[("ACS_EMULATOR_CORS_ORIGINS", "*")]);
+    let r = preflight(&emu, "https://anywhere.example");
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://anywhere.example")
+    );
+    // A bad list stops the start with a message naming the flag.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_acs-emulator"))
+        .args(["--port", "0", "--cors-origins", "app.example.test"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cors-origins"));
 }
 
 #[test]

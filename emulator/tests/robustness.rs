@@ -947,3 +947,93 @@ fn malformed_http_gets_4xx_and_the_server_stays_up() {
     let logs = emu.stderr.lock().unwrap().clone();
     assert!(!logs.contains("panicked"), "{logs}");
 }
+
+// ---- limits before authentication ---------------------------------------------------------------------
+
+/// Writes `bytes`, then reads until the server closes: the status of the answer (None without one),
+/// or `Err` when no close came within 10 s (the server is still waiting for more).
+fn answer_then_close(port: u16, bytes: &[u8]) -> Result<Option<u16>, String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.write_all(bytes);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(format!("{e} after {:?}", String::from_utf8_lossy(&out))),
+        }
+    }
+    Ok(String::from_utf8_lossy(&out)
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|t| t.get(..3))
+        .and_then(|t| t.parse().ok()))
+}
+
+#[test]
+fn a_body_past_the_limit_is_refused_and_the_connection_closed_without_reading_on() {
+    let emu = Emulator::start(&[]);
+    let head = "POST /identities?api-version=2023-10-01 HTTP/1.1\r\nhost: x\r\n";
+    // Declared larger than the limit: 413 at once, nothing of the body is waited for.
+    let declared = format!("{head}content-length: 2000000\r\n\r\n");
+    assert_eq!(
+        answer_then_close(emu.port, declared.as_bytes()),
+        Ok(Some(413))
+    );
+    // Chunked, growing past the limit and then pausing: 413 as soon as it is past, without waiting
+    // for the rest.
+    let mut chunked = format!("{head}transfer-encoding: chunked\r\n\r\n10001\r\n").into_bytes();
+    chunked.extend(std::iter::repeat(b' ').take(0x10001));
+    chunked.extend_from_slice(b"\r\n");
+    assert_eq!(answer_then_close(emu.port, &chunked), Ok(Some(413)));
+    // Still serving.
+    let r = emu
+        .client()
+        .send("GET", "/emulator/health", b"", &[], false)
+        .unwrap();
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn connections_past_the_cap_are_closed_until_one_ends() {
+    let emu = Emulator::start(&["--max-connections", "4"]);
+    let health = b"GET /emulator/health HTTP/1.1\r\nhost: x\r\n\r\n";
+    // Four keep-alive connections, each answered once and kept open.
+    let mut open: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            (&s).write_all(health).unwrap();
+            assert_eq!(read_reply(&mut r, false).unwrap().status, 200);
+            s
+        })
+        .collect();
+    // A fifth is closed without an answer.
+    assert_eq!(answer_then_close(emu.port, health), Ok(None));
+    // The refusal is logged (the log arrives through a pipe: wait for it, at most 10 s).
+    let logged = (0..100).any(|_| {
+        let found = emu.stderr.lock().unwrap().contains("--max-connections");
+        if !found {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        found
+    });
+    assert!(logged, "{}", emu.stderr.lock().unwrap());
+    // Once one of the four ends, new connections are served again.
+    open.pop();
+    let close = b"GET /emulator/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    let served = (0..100).any(|_| {
+        let ok = answer_then_close(emu.port, close) == Ok(Some(200));
+        if !ok {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ok
+    });
+    assert!(
+        served,
+        "no connection was served after one of the four ended"
+    );
+    drop(open);
+}

@@ -61,7 +61,6 @@ fn faults_fail_once_per_request_id_so_retries_get_through() {
     let r = with_fault(&emu, "429;retry-after=3", Some("req-2"));
     assert_eq!(r.status, 429);
     assert_eq!(r.header("retry-after"), Some("3"));
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     assert_eq!(
         with_fault(&emu, "429;retry-after=3", Some("req-2")).status,
         201
@@ -123,6 +122,33 @@ fn unix_now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[test]
+fn faults_apply_only_after_authentication() {
+    // Without the key, the fault header changes nothing: no injected status, no stall, no drop.
+    let emu = Emulator::start(&["--faults"]);
+    let target = format!("/identities?api-version={V}");
+    for fault in ["503", "429;retry-after=3", "drop", "delay=60000;503"] {
+        let r = emu.raw(
+            "POST",
+            &target,
+            &[("x-emulator-fault".into(), fault.into())],
+            b"{}",
+        );
+        assert_eq!(r.status, 401, "{fault}: {}", r.text());
+        assert_eq!(r.json()["error"]["code"], "Denied");
+    }
+    // Nor on the emulator's own pages, which take no key.
+    let r = emu.raw(
+        "GET",
+        "/emulator/health",
+        &[("x-emulator-fault".into(), "503".into())],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    // Signed, the same header misbehaves as asked.
+    assert_eq!(with_fault(&emu, "503", None).status, 503);
 }
 
 #[test]
@@ -243,4 +269,67 @@ fn an_http_1_1_request_without_host_is_a_400() {
         String::from_utf8_lossy(&out).starts_with("HTTP/1.0 200")
             || String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200")
     );
+}
+
+#[test]
+fn runs_outside_a_checkout_and_says_why_there_is_no_demo_page() {
+    // As installed with `cargo install`: started from a directory that is not the repository, without
+    // --www. It serves the API, and `/` says how to get the demo page.
+    let dir = temp_dir("no-checkout");
+    let emu = Emulator::start_in(Some(&dir), &[], &[]);
+    assert_eq!(emu.raw("GET", "/emulator/health", &[], b"").status, 200);
+    emu.new_user();
+    let r = emu.raw("GET", "/", &[], b"");
+    assert_eq!(r.status, 404);
+    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("--www"), "{message}");
+    // Other paths stay plain 404s.
+    let r = emu.raw("GET", "/index.html", &[], b"");
+    assert_eq!(r.status, 404);
+    assert!(!r.text().contains("--www"), "{}", r.text());
+    // --help says why.
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_acs-emulator"))
+        .arg("--help")
+        .current_dir(&*dir)
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("The demo page is not part of the binary"),
+        "{help}"
+    );
+}
+
+#[test]
+fn unknown_api_versions_are_refused_unless_the_flag_serves_them_as_the_newest() {
+    let target = "/identities?api-version=2030-01-01";
+    let emu = Emulator::start(&[]);
+    let r = emu.signed("POST", target, b"{}");
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "UnsupportedApiVersion");
+
+    for emu in [
+        Emulator::start(&["--accept-unknown-api-versions"]),
+        Emulator::start_with_env(&[], &[("ACS_EMULATOR_ACCEPT_UNKNOWN_API_VERSIONS", "true")]),
+    ] {
+        let r = emu.signed("POST", target, br#"{"createTokenWithScopes":["chat"]}"#);
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert!(r.json()["accessToken"]["token"].is_string());
+        let r = emu.signed("POST", "/identities?api-version=2030-01-01-preview", b"{}");
+        assert_eq!(r.status, 201, "{}", r.text());
+        // Not a version at all: still refused.
+        let r = emu.signed("POST", "/identities?api-version=latest", b"{}");
+        assert_eq!(r.status, 400);
+        // A warning names the version and what it was served as (the log arrives through a pipe).
+        let warned = (0..100).any(|_| {
+            let logs = emu.logs();
+            let found = logs.contains("2030-01-01 is unknown") && logs.contains("WARN");
+            if !found {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            found
+        });
+        assert!(warned, "{}", emu.logs());
+    }
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
 /** Signs a request the way the ACS SDKs do and sends it with fetch. */
-async function signedFetch(emu, method, pathAndQuery, body = "") {
+async function signedFetch(emu, method, pathAndQuery, body = "", extraHeaders = {}) {
   const url = new URL(pathAndQuery, emu.url);
   const date = new Date().toUTCString();
   const hash = createHash("sha256").update(body).digest("base64");
@@ -24,6 +24,7 @@ async function signedFetch(emu, method, pathAndQuery, body = "") {
       "x-ms-date": date,
       "x-ms-content-sha256": hash,
       authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
+      ...extraHeaders,
     },
   });
 }
@@ -70,7 +71,7 @@ test("passes options: data survives a restart, faults, extra args, env", async (
   try {
     const plain = await signedFetch(first, "POST", "/identities?api-version=2023-10-01", "{}");
     assert.equal(plain.status, 201, "no fault header, no fault");
-    const r = await fetch(`${first.url}/emulator/health`, { headers: { "x-emulator-fault": "503" } });
+    const r = await signedFetch(first, "POST", "/identities?api-version=2023-10-01", "{}", { "x-emulator-fault": "503" });
     assert.equal(r.status, 503);
     assert.equal(r.headers.get("retry-after"), "1");
     const created = await signedFetch(first, "POST", "/identities?api-version=2025-03-02-preview", '{"customId":"js-self-test"}');

@@ -4,6 +4,8 @@
 // package by name.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,7 +45,15 @@ async function closedPort() {
   return port;
 }
 
-const session = (sub, { secret = SESSION_SECRET, exp = Math.floor(Date.now() / 1000) + 600 } = {}) => signSessionToken(secret, { sub, exp });
+const AUDIENCE = "acs-token-service";
+const now = () => Math.floor(Date.now() / 1000);
+const session = (sub, { secret = SESSION_SECRET, aud = AUDIENCE, iat = now(), exp = now() + 600 } = {}) => signSessionToken(secret, { sub, aud, iat, exp });
+
+/** A session token with exactly these claims and any secret, signed here (session.js refuses some secrets). */
+function rawSessionToken(secret, claims) {
+  const body = `v1.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
+}
 
 describe("edge token service (examples/cloudflare-worker) in workerd", () => {
   let emulator;
@@ -67,7 +77,7 @@ describe("edge token service (examples/cloudflare-worker) in workerd", () => {
   });
 
   /** A Worker as wrangler.toml declares it, with `vars` overriding its [vars]. */
-  async function startWorker({ vars = {}, persist = null, connectionString = emulator.connectionString } = {}) {
+  async function startWorker({ vars = {}, persist = null, connectionString = emulator.connectionString, secret = SESSION_SECRET } = {}) {
     const mf = new Miniflare({
       modules: true,
       scriptPath,
@@ -77,7 +87,7 @@ describe("edge token service (examples/cloudflare-worker) in workerd", () => {
       kvNamespaces: [config.kv],
       durableObjects: { [config.durableObject[0]]: config.durableObject[1] },
       ...(persist ? { kvPersist: join(persist, "kv"), durableObjectsPersist: join(persist, "do") } : {}),
-      bindings: { ...wranglerVars(), ALLOWED_ORIGINS: ORIGIN, ...vars, ACS_CONNECTION_STRING: connectionString, SESSION_SECRET },
+      bindings: { ...wranglerVars(), ALLOWED_ORIGINS: ORIGIN, ...vars, ACS_CONNECTION_STRING: connectionString, ...(secret === null ? {} : { SESSION_SECRET: secret }) },
     });
     await mf.ready;
     workers.push(mf);
@@ -108,14 +118,135 @@ describe("edge token service (examples/cloudflare-worker) in workerd", () => {
 
   it("wrangler.toml declares what the Worker uses", () => {
     const vars = wranglerVars();
-    for (const name of ["ALLOWED_ORIGINS", "ALLOWED_SCOPES", "TOKEN_EXPIRES_IN_MINUTES", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS"]) {
+    for (const name of ["ALLOWED_ORIGINS", "ALLOWED_SCOPES", "TOKEN_EXPIRES_IN_MINUTES", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS", "SESSION_AUDIENCE", "SESSION_MAX_LIFETIME_MINUTES"]) {
       assert.ok(name in vars, name);
     }
     assert.equal(vars.TOKEN_EXPIRES_IN_MINUTES, "60");
+    assert.equal(vars.SESSION_AUDIENCE, AUDIENCE);
     assert.deepEqual(config.durableObject, ["APP_USER", "AppUser"]);
     assert.equal(config.kv, "ACS_USERS");
     const toml = readFileSync(join(exampleDir, "wrangler.toml"), "utf8");
     assert.ok(!/accesskey=/i.test(toml), "no connection string in wrangler.toml");
+  });
+
+  it(".dev.vars is git-ignored; .dev.vars.example is not", () => {
+    const ignored = (path) => {
+      try {
+        execFileSync("git", ["check-ignore", "--quiet", "--no-index", path], { cwd: repoRoot, stdio: "ignore" });
+        return true;
+      } catch (e) {
+        if (e.status === 1) return false;
+        throw e;
+      }
+    };
+    assert.equal(ignored("examples/cloudflare-worker/.dev.vars"), true, ".dev.vars holds secrets");
+    assert.equal(ignored("examples/cloudflare-worker/.dev.vars.production"), true, "per-environment .dev.vars too");
+    assert.equal(ignored("examples/cloudflare-worker/.dev.vars.example"), false, "the example is committed");
+  });
+
+  it("refuses the placeholder SESSION_SECRET of .dev.vars.example (and a short or missing one) on every request, naming the problem", async () => {
+    const placeholder = /^SESSION_SECRET="([^"]+)"/m.exec(readFileSync(join(exampleDir, ".dev.vars.example"), "utf8"))[1];
+    assert.ok(placeholder.length >= 32, "the placeholder is long enough to pass a length check alone");
+    for (const [label, secret, pattern] of [
+      ["the placeholder", placeholder, /placeholder of \.dev\.vars\.example/],
+      ["a short secret", "too-short", /shorter than 32/],
+      ["no secret", null, /SESSION_SECRET is not set/],
+    ]) {
+      const mf = await startWorker({ secret });
+      // A token signed with that very secret must not get through.
+      const token = rawSessionToken(placeholder, { sub: "mallory@placeholder", aud: AUDIENCE, iat: now(), exp: now() + 600 });
+      for (let i = 0; i < 2; i++) {
+        const r = await call(mf, "POST", "/api/token", { token });
+        assert.equal(r.status, 500, `${label}: ${r.text}`);
+        assert.equal(r.json.error.code, "misconfigured", label);
+        assert.match(r.json.error.message, pattern, label);
+        if (secret) assert.ok(!r.text.includes(secret), `${label}: the secret is not in the answer`);
+      }
+      const preflight = await call(mf, "OPTIONS", "/api/token", { origin: ORIGIN });
+      assert.equal(preflight.status, 500, `${label}: nothing is served while misconfigured`);
+    }
+  });
+
+  it("session tokens must name this service as audience and live at most SESSION_MAX_LIFETIME_MINUTES", async () => {
+    const mf = await startWorker();
+    const t = now();
+    const refused = {
+      "another audience": await session("alice@aud", { aud: "another-service" }),
+      "no audience": rawSessionToken(SESSION_SECRET, { sub: "alice@aud", iat: t, exp: t + 600 }),
+      "a lifetime of 61 minutes": await session("alice@aud", { iat: t, exp: t + 61 * 60 }),
+      "a year-long token": await session("alice@aud", { iat: t, exp: t + 365 * 86_400 }),
+      "issued in the future": await session("alice@aud", { iat: t + 600, exp: t + 1200 }),
+      "no issue time": rawSessionToken(SESSION_SECRET, { sub: "alice@aud", aud: AUDIENCE, exp: t + 600 }),
+      "a fractional lifetime": rawSessionToken(SESSION_SECRET, { sub: "alice@aud", aud: AUDIENCE, iat: t, exp: t + 600.5 }),
+      "expiry before issue": await session("alice@aud", { iat: t, exp: t - 1 }),
+    };
+    for (const [label, token] of Object.entries(refused)) {
+      const r = await call(mf, "POST", "/api/token", { token });
+      assert.equal(r.status, 401, `${label}: ${r.text}`);
+      assert.equal(r.json.error.code, "unauthenticated", label);
+    }
+    assert.equal((await call(mf, "POST", "/api/token", { token: rawSessionToken(SESSION_SECRET, { sub: "alice@aud", aud: AUDIENCE, iat: t, exp: t + 600 }) })).status, 200, "the test's own signer is right");
+    const full = await call(mf, "POST", "/api/token", { token: await session("alice@aud", { iat: t, exp: t + 60 * 60 }) });
+    assert.equal(full.status, 200, `exactly the maximum lifetime: ${full.text}`);
+    const longer = await startWorker({ vars: { SESSION_MAX_LIFETIME_MINUTES: "120", SESSION_AUDIENCE: "tokens.example" } });
+    const ok = await call(longer, "POST", "/api/token", { token: await session("alice@aud", { aud: "tokens.example", iat: t, exp: t + 90 * 60 }) });
+    assert.equal(ok.status, 200, `SESSION_MAX_LIFETIME_MINUTES and SESSION_AUDIENCE are read: ${ok.text}`);
+    const wrong = await call(longer, "POST", "/api/token", { token: await session("alice@aud", { iat: t, exp: t + 600 }) });
+    assert.equal(wrong.status, 401, "the default audience is not accepted where another is configured");
+    const broken = await startWorker({ vars: { SESSION_MAX_LIFETIME_MINUTES: "forever" } });
+    const r = await call(broken, "POST", "/api/token", { token: await session("alice@aud") });
+    assert.equal(r.status, 500);
+    assert.match(r.json.error.message, /SESSION_MAX_LIFETIME_MINUTES/);
+  });
+
+  it("413 for a body over 4096 bytes counted as UTF-8 bytes, and before an endless body is read", { timeout: 60_000 }, async () => {
+    const mf = await startWorker();
+    const token = await session("olivia@body");
+    const before = await identities();
+    // 3,000 two-byte characters: 3,029 characters, 6,029 bytes.
+    const wide = JSON.stringify({ scopes: ["chat"], note: "é".repeat(3000) });
+    assert.ok(wide.length < 4096 && new TextEncoder().encode(wide).length > 4096);
+    const r = await call(mf, "POST", "/api/token", { token, body: wide });
+    assert.equal(r.status, 413, r.text);
+    assert.equal(r.json.error.code, "body_too_large");
+    const fits = JSON.stringify({ scopes: ["chat"], note: "é".repeat(2000) });
+    assert.ok(new TextEncoder().encode(fits).length <= 4096);
+    assert.equal((await call(mf, "POST", "/api/token", { token, body: fits })).status, 200, "a body under the limit in bytes");
+
+    // A chunked body that never ends: refused once it passes the limit, not after reading it all.
+    let pulls = 0;
+    const endless = new ReadableStream({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new TextEncoder().encode(`{"scopes":["chat"],"pad":"${"x".repeat(1000)}`));
+        return new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    });
+    const aborter = new AbortController();
+    const timer = setTimeout(() => aborter.abort(), 30_000);
+    try {
+      const response = await mf.dispatchFetch("https://tokens.example.test/api/token", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: endless,
+        duplex: "half",
+        signal: aborter.signal,
+      });
+      assert.equal(response.status, 413, await response.clone().text());
+      assert.equal((await response.json()).error.code, "body_too_large");
+    } finally {
+      clearTimeout(timer);
+      aborter.abort();
+    }
+    assert.ok(pulls > 4, `the stream was sent past the limit (${pulls} chunks)`);
+
+    const declared = await mf.dispatchFetch("https://tokens.example.test/api/token", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": "5000" },
+      body: "x".repeat(5000),
+    });
+    assert.equal(declared.status, 413);
+    assert.equal(await identities(), before + 1, "only the request under the limit created a user");
   });
 
   it("issues, re-issues, narrows scopes, revokes and deletes: the full flow", async () => {

@@ -19,14 +19,20 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = REPO_ROOT / "target" / "release" / "acs-emulator"
-START_LINE = re.compile(r"^acs-emulator listening on (\S+); connection string: (\S+)$")
+# With --entra-*, the line ends with "; entra authority host: <url>; tenant: <id>".
+START_LINE = re.compile(
+    r"^acs-emulator listening on (\S+); connection string: (\S+?)"
+    r"(?:; entra authority host: (\S+); tenant: (\S+))?$"
+)
 
 
 class Emulator:
     """A running emulator: its URL, connection string, certificate file and log."""
 
-    def __init__(self, url, connection_string, cert_file, process, log_file):
+    def __init__(self, url, connection_string, cert_file, process, log_file, authority_host=None, tenant_id=None):
         self.url = url
+        self.authority_host = authority_host
+        self.tenant_id = tenant_id
         self.connection_string = connection_string
         self.access_key = connection_string.split("accesskey=", 1)[1]
         self.cert_file = cert_file
@@ -87,7 +93,8 @@ def start_emulator(*extra_args, timeout=15.0):
         raise RuntimeError(
             f"acs-emulator did not start (line {line!r}); logs:\n{Path(log_path).read_text(errors='replace')}"
         )
-    return Emulator(match.group(1), match.group(2), cert_file, process, log_path), workdir
+    emu = Emulator(match.group(1), match.group(2), cert_file, process, log_path, match.group(3), match.group(4))
+    return emu, workdir
 
 
 def stop_emulator(emulator):

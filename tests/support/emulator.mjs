@@ -25,7 +25,8 @@ export const emulatorBinary = join(
   process.platform === "win32" ? "acs-emulator.exe" : "acs-emulator",
 );
 
-const LINE = /^acs-emulator listening on (\S+); connection string: (\S+)$/;
+// With --entra-*, the line ends with "; entra authority host: <url>; tenant: <id>".
+const LINE = /^acs-emulator listening on (\S+); connection string: (\S+?)(?:; entra authority host: (\S+); tenant: (\S+))?$/;
 const MAX_LOG_CHARS = 1_000_000;
 const running = new Set();
 let certCounter = 0;
@@ -38,7 +39,7 @@ process.once("exit", () => {
 /**
  * Spawns the emulator on a free port and resolves once it prints its connection string.
  * @returns {Promise<{url: string, connectionString: string, accessKey: string, port: number,
- *   certFile: string | undefined, process: import("node:child_process").ChildProcess,
+ *   certFile: string | undefined, authorityHost: string | undefined, tenantId: string | undefined, process: import("node:child_process").ChildProcess,
  *   logs: () => string, stop: () => Promise<{code: number | null, signal: string | null}>}>}
  */
 export async function startEmulator(opts = {}) {
@@ -121,7 +122,7 @@ export async function startEmulator(opts = {}) {
     child.kill("SIGKILL");
     throw new Error(`acs-emulator printed an unexpected start line: ${line}`);
   }
-  const [, url, connectionString] = match;
+  const [, url, connectionString, authorityHost, tenantId] = match;
   const accessKey = connectionString.split("accesskey=")[1];
   const port = Number(new URL(url).port);
 
@@ -140,5 +141,5 @@ export async function startEmulator(opts = {}) {
     return stopping;
   };
 
-  return { url, connectionString, accessKey, port, certFile, process: child, logs: () => logs, stop };
+  return { url, connectionString, accessKey, port, certFile, authorityHost, tenantId, process: child, logs: () => logs, stop };
 }

@@ -74,7 +74,15 @@ impl Emulator {
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Emulator {
+        Emulator::start_in(None, args, env)
+    }
+
+    /// Starts the binary in the working directory `cwd` (default: the test's).
+    pub fn start_in(cwd: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Emulator {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_acs-emulator"));
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
+        }
         cmd.args(["--port", "0"])
             .args(args)
             .stdin(Stdio::null())
@@ -88,9 +96,16 @@ impl Emulator {
             "ACS_EMULATOR_FAULTS",
             "ACS_EMULATOR_RATE_LIMIT",
             "ACS_EMULATOR_WWW",
+            "ACS_EMULATOR_CORS_ORIGINS",
+            "ACS_EMULATOR_MAX_CONNECTIONS",
+            "ACS_EMULATOR_ACCEPT_UNKNOWN_API_VERSIONS",
             "ACS_EMULATOR_PORT",
             "ACS_EMULATOR_HOST",
             "ACS_EMULATOR_MAX_SKEW_SECONDS",
+            "ACS_EMULATOR_ENTRA_TENANT_ID",
+            "ACS_EMULATOR_ENTRA_CLIENT_ID",
+            "ACS_EMULATOR_ENTRA_CLIENT_SECRET",
+            "ACS_EMULATOR_DISABLE_LOCAL_AUTH",
         ] {
             cmd.env_remove(var);
         }
@@ -316,12 +331,16 @@ impl Drop for Emulator {
     }
 }
 
-/// `acs-emulator listening on <url>; connection string: <cs>`.
+/// `acs-emulator listening on <url>; connection string: <cs>`, and with `--entra-*`
+/// `; entra authority host: <url>; tenant: <id>` after it (not returned: see `entra_tail`).
 pub fn parse_line(line: &str) -> (String, String) {
     let rest = line
         .strip_prefix("acs-emulator listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
     let (url, cs) = rest.split_once("; connection string: ").unwrap();
+    let cs = cs
+        .split_once("; entra authority host: ")
+        .map_or(cs, |(cs, _)| cs);
     (url.to_string(), cs.to_string())
 }
 

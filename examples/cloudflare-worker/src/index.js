@@ -7,9 +7,11 @@
 //
 // Bindings (wrangler.toml): ACS_USERS (KV: app user id -> ACS user id), APP_USER (Durable Object, one per
 // app user: creation and rate limit), secrets ACS_CONNECTION_STRING and SESSION_SECRET, and the vars
-// ALLOWED_ORIGINS, ALLOWED_SCOPES, TOKEN_EXPIRES_IN_MINUTES, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS.
+// ALLOWED_ORIGINS, ALLOWED_SCOPES, TOKEN_EXPIRES_IN_MINUTES, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS,
+// SESSION_AUDIENCE and SESSION_MAX_LIFETIME_MINUTES. An unusable SESSION_SECRET (missing, short, or the
+// placeholder of .dev.vars.example) or session setting answers every request 500 "misconfigured".
 import { acsClient, describeAcsFailure, failureStatus } from "./acs.js";
-import { verifySessionToken } from "./session.js";
+import { sessionSecretProblem, verifySessionToken } from "./session.js";
 
 export { AppUser } from "./app-user.js";
 
@@ -19,15 +21,21 @@ export { AppUser } from "./app-user.js";
  * (see session.js); replace the body with your own check (your identity provider's JWT, a session
  * cookie, Cloudflare Access) and keep the contract.
  */
-async function authenticate(request, env) {
+async function authenticate(request, env, config) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") || "");
   if (!m) return null;
-  const session = await verifySessionToken(m[1], env.SESSION_SECRET);
+  const session = await verifySessionToken(m[1], env.SESSION_SECRET, {
+    audience: config.sessionAudience,
+    maxLifetimeSeconds: config.sessionMaxLifetimeMinutes * 60,
+  });
   return session ? session.sub : null;
 }
 
 const DEFAULT_SCOPES = "chat,voip";
 const DEFAULT_EXPIRES_IN_MINUTES = 60;
+const DEFAULT_SESSION_AUDIENCE = "acs-token-service";
+const DEFAULT_SESSION_MAX_LIFETIME_MINUTES = 60;
+/** The largest request body read, in bytes (UTF-8), checked before and while the body is read. */
 const MAX_BODY_BYTES = 4096;
 
 const list = (value, fallback = "") =>
@@ -38,11 +46,33 @@ const list = (value, fallback = "") =>
 
 function settings(env) {
   const minutes = Number(env.TOKEN_EXPIRES_IN_MINUTES ?? DEFAULT_EXPIRES_IN_MINUTES);
+  const sessionMinutes = Number(env.SESSION_MAX_LIFETIME_MINUTES ?? DEFAULT_SESSION_MAX_LIFETIME_MINUTES);
+  const sessionAudience = String(env.SESSION_AUDIENCE ?? DEFAULT_SESSION_AUDIENCE).trim();
+  let problem = sessionSecretProblem(env.SESSION_SECRET);
+  if (!problem && sessionAudience === "") problem = "SESSION_AUDIENCE is empty";
+  if (!problem && !(Number.isInteger(sessionMinutes) && sessionMinutes >= 1 && sessionMinutes <= 1440)) {
+    problem = "SESSION_MAX_LIFETIME_MINUTES must be a whole number of minutes from 1 to 1440";
+  }
   return {
+    problem,
     origins: new Set(list(env.ALLOWED_ORIGINS)),
     scopes: list(env.ALLOWED_SCOPES, DEFAULT_SCOPES),
     expiresInMinutes: Number.isInteger(minutes) && minutes >= 60 && minutes <= 1440 ? minutes : DEFAULT_EXPIRES_IN_MINUTES,
+    sessionAudience,
+    sessionMaxLifetimeMinutes: sessionMinutes,
   };
+}
+
+// Each configuration problem is logged once per isolate, not once per request.
+const reported = new Set();
+
+/** The answer while the configuration is unusable: every request, until it is fixed (no crash, no restart loop). */
+function misconfigured(problem) {
+  if (!reported.has(problem)) {
+    reported.add(problem);
+    console.error(`token service misconfigured: ${problem}`);
+  }
+  return errorResponse(500, "misconfigured", `the token service is misconfigured: ${problem}`);
 }
 
 /** A JSON error: `{ "error": { "code", "message", ...details } }`. */
@@ -69,6 +99,7 @@ const ROUTES = {
 export default {
   async fetch(request, env) {
     const config = settings(env);
+    if (config.problem) return misconfigured(config.problem);
     const origin = request.headers.get("origin");
     // Requests without Origin come from servers and tools; browsers always send it cross-origin.
     if (origin !== null && !config.origins.has(origin)) {
@@ -94,7 +125,7 @@ export default {
       return withHeaders(errorResponse(405, "method_not_allowed", `use ${Object.keys(route).join(", ")}`), { ...cors, allow: Object.keys(route).join(", ") });
     }
     try {
-      const appUserId = await authenticate(request, env);
+      const appUserId = await authenticate(request, env, config);
       if (!appUserId) {
         return withHeaders(errorResponse(401, "unauthenticated", "a valid app session token is required", {}, { "www-authenticate": "Bearer" }), cors);
       }
@@ -123,9 +154,47 @@ async function admitted(env, appUserId) {
 
 const failed = (failure) => errorResponse(failureStatus(failure), failure.code, failure.message, Object.fromEntries(Object.entries(failure).filter(([k]) => k !== "code" && k !== "message")));
 
+const tooLarge = () => errorResponse(413, "body_too_large", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+
+/**
+ * The request body as text, read at most `limit` bytes far: a `Content-Length` past the limit is refused
+ * before reading, and a body without one (chunked) is refused as soon as it passes the limit, so a large
+ * or endless body is never buffered. Bytes that are not UTF-8 are refused too.
+ */
+async function boundedText(request, limit) {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && !(/^\d+$/.test(declared.trim()) && Number(declared) <= limit)) return { refusal: tooLarge() };
+  if (!request.body) return { text: "" };
+  const reader = request.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return { refusal: tooLarge() };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { refusal: errorResponse(400, "invalid_json", "the request body is not UTF-8 JSON") };
+  }
+}
+
 async function requestedScopes(request, allowed) {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return { refusal: errorResponse(413, "body_too_large", "the request body is too large") };
+  const read = await boundedText(request, MAX_BODY_BYTES);
+  if (read.refusal) return read;
+  const text = read.text;
   if (text.trim() === "") return { scopes: allowed };
   let body;
   try {
