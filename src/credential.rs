@@ -15,6 +15,7 @@
 
 use crate::client::HttpRequest;
 use crate::connection_string::AccessKey;
+use crate::entra::{BearerToken, TokenCache, COMMUNICATION_SCOPE};
 use crate::error::Result;
 use crate::header;
 use crate::signing;
@@ -141,5 +142,83 @@ impl<S: ?Sized> Credential<S> for KeyCredential {
             attempt.path_and_query,
             attempt.now_unix_ms,
         )
+    }
+}
+
+/// Gives bearer tokens for scopes: the Rust shape of `@azure/core-auth`'s `TokenCredential` (Microsoft
+/// Entra ID). [`crate::entra::ClientSecretCredential`] and [`crate::entra::ClientAssertionCredential`] are
+/// two; an application can bring its own (a managed identity, a token it already has).
+pub trait TokenProvider<S: ?Sized> {
+    /// A token for `scopes`; `signal` is the call's cancellation signal.
+    fn get_token(
+        &self,
+        scopes: &[&str],
+        signal: Option<&S>,
+    ) -> impl Future<Output = Result<BearerToken>>;
+}
+
+/// Authorizes each attempt with `Authorization: Bearer <token>` for
+/// [`COMMUNICATION_SCOPE`](crate::entra::COMMUNICATION_SCOPE) and no HMAC headers, as the official SDKs do
+/// with a token credential. The token is cached and refreshed 5 minutes before it expires; concurrent
+/// calls with no token make one request to the provider; after a 401 the cached token is dropped and the
+/// call tries once more with a fresh one. Clones share the cache.
+pub struct BearerCredential<P> {
+    provider: Arc<P>,
+    cache: Arc<TokenCache>,
+}
+
+impl<P> BearerCredential<P> {
+    /// A credential whose tokens come from `provider`.
+    pub fn new(provider: P) -> Self {
+        BearerCredential {
+            provider: Arc::new(provider),
+            cache: Arc::new(TokenCache::new()),
+        }
+    }
+
+    /// The token provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+}
+
+impl<P> Clone for BearerCredential<P> {
+    fn clone(&self) -> Self {
+        BearerCredential {
+            provider: Arc::clone(&self.provider),
+            cache: Arc::clone(&self.cache),
+        }
+    }
+}
+
+impl<P> core::fmt::Debug for BearerCredential<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("BearerCredential(<redacted>)")
+    }
+}
+
+impl<S: ?Sized, P: TokenProvider<S>> Credential<S> for BearerCredential<P> {
+    async fn authorize(&self, request: &mut HttpRequest, attempt: &Attempt<'_, S>) -> Result<()> {
+        let token = self
+            .cache
+            .get(
+                || attempt.now_unix_ms,
+                || {
+                    self.provider
+                        .get_token(&[COMMUNICATION_SCOPE], attempt.signal)
+                },
+            )
+            .await?;
+        let mut value = String::with_capacity(7 + token.expose_secret().len());
+        value.push_str("Bearer ");
+        value.push_str(token.expose_secret());
+        request.set_header(header::AUTHORIZATION, value);
+        request.string_to_sign = None;
+        Ok(())
+    }
+
+    fn unauthorized(&self) -> bool {
+        self.cache.clear();
+        true
     }
 }

@@ -26,8 +26,9 @@
 //! # Ok::<(), acs_identity_edge::Error>(())
 //! ```
 
-use crate::client::HttpRequest;
+use crate::client::{Environment, HttpRequest, Transport};
 use crate::connection_string::{Endpoint, Scheme};
+use crate::credential::TokenProvider;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use crate::json::{JsonBody, Value};
 use std::borrow::Cow;
@@ -479,6 +480,11 @@ impl TokenCache {
             .cloned()
     }
 
+    /// Forgets the cached token (the service refused it), so that the next call fetches a new one.
+    pub fn clear(&self) {
+        self.lock().token = None;
+    }
+
     /// Forgets `rejected` (a token the service answered 401 to), so that the next call fetches a new one.
     /// A newer token, cached meanwhile by another call, is kept.
     pub fn invalidate(&self, rejected: &BearerToken) {
@@ -539,6 +545,213 @@ impl TokenCache {
                     .ok_or(e)
             }
         }
+    }
+}
+
+/// Where a confidential client's token requests go and how they are sent: the authority, the client id,
+/// the transport and the environment (for the clock), and the cached token.
+struct Confidential<T, E> {
+    authority: Authority,
+    client_id: String,
+    transport: T,
+    env: E,
+    cache: TokenCache,
+    /// The scopes of the cached token, space-separated: a request for other scopes is fetched anew.
+    scopes: Mutex<String>,
+}
+
+impl<T, E> Confidential<T, E>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+{
+    fn new(authority: Authority, client_id: &str, transport: T, env: E) -> Result<Self> {
+        if client_id.trim().is_empty() || has_control(client_id) {
+            return Err(invalid(
+                "clientId",
+                "the client id must be a non-empty string without control characters",
+            ));
+        }
+        Ok(Confidential {
+            authority,
+            client_id: client_id.trim().to_string(),
+            transport,
+            env,
+            cache: TokenCache::new(),
+            scopes: Mutex::new(String::new()),
+        })
+    }
+
+    /// Sends one token request and reads the answer.
+    async fn request(
+        &self,
+        auth: ClientAuth<'_>,
+        scopes: &[&str],
+        signal: Option<&E::Signal>,
+    ) -> Result<BearerToken> {
+        let request = token_request(&self.authority, &self.client_id, auth, scopes)?;
+        let response = self.transport.send(&request, None, signal).await?;
+        parse_token_response(
+            response.status,
+            &response.headers,
+            &response.body,
+            self.env.now_unix_ms(),
+        )
+    }
+
+    /// The cached token for `scopes`, or one fetched by `fetch` (once for concurrent callers).
+    async fn token<F, Fut>(&self, scopes: &[&str], fetch: F) -> Result<BearerToken>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<BearerToken>>,
+    {
+        {
+            let joined = scopes.join(" ");
+            let mut cached = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+            if *cached != joined {
+                self.cache.clear();
+                *cached = joined;
+            }
+        }
+        self.cache.get(|| self.env.now_unix_ms(), fetch).await
+    }
+}
+
+/// A secret: zeroed when dropped, never shown by `Debug`.
+struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// A Microsoft Entra ID application that proves itself with a client secret (OAuth 2.0 client credentials):
+/// the bearer tokens of a service principal, cached and refreshed 5 minutes before they expire, one token
+/// request for concurrent callers. As `@azure/identity`'s `ClientSecretCredential`, over any
+/// [`Transport`] and [`Environment`].
+pub struct ClientSecretCredential<T, E> {
+    app: Confidential<T, E>,
+    secret: Secret,
+}
+
+impl<T, E> core::fmt::Debug for ClientSecretCredential<T, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientSecretCredential")
+            .field("authority", &self.app.authority.token_url())
+            .field("client_id", &self.app.client_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl<T, E> ClientSecretCredential<T, E>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+{
+    /// The application `client_id` of the tenant of `authority`, with `client_secret`.
+    pub fn new(
+        authority: Authority,
+        client_id: &str,
+        client_secret: &str,
+        transport: T,
+        env: E,
+    ) -> Result<Self> {
+        if client_secret.is_empty() {
+            return Err(invalid("clientSecret", "the client secret is empty"));
+        }
+        Ok(ClientSecretCredential {
+            app: Confidential::new(authority, client_id, transport, env)?,
+            secret: Secret(client_secret.to_string()),
+        })
+    }
+
+    /// The authority tokens come from.
+    pub fn authority(&self) -> &Authority {
+        &self.app.authority
+    }
+}
+
+impl<T, E> TokenProvider<E::Signal> for ClientSecretCredential<T, E>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+{
+    async fn get_token(&self, scopes: &[&str], signal: Option<&E::Signal>) -> Result<BearerToken> {
+        self.app
+            .token(scopes, || {
+                self.app
+                    .request(ClientAuth::Secret(&self.secret.0), scopes, signal)
+            })
+            .await
+    }
+}
+
+/// Gives the signed JWT a [`ClientAssertionCredential`] presents (made from a certificate, or a federated
+/// identity's token), asked for each token request.
+pub trait AssertionProvider<S: ?Sized> {
+    /// A fresh assertion.
+    fn assertion(&self, signal: Option<&S>) -> impl Future<Output = Result<String>>;
+}
+
+/// A Microsoft Entra ID application that proves itself with a client assertion (a signed JWT from a
+/// certificate or a federated credential): as [`ClientSecretCredential`], with the assertion asked of
+/// `A` for each token request. As `@azure/identity`'s `ClientAssertionCredential`.
+pub struct ClientAssertionCredential<T, E, A> {
+    app: Confidential<T, E>,
+    assertion: A,
+}
+
+impl<T, E, A> core::fmt::Debug for ClientAssertionCredential<T, E, A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientAssertionCredential")
+            .field("authority", &self.app.authority.token_url())
+            .field("client_id", &self.app.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, E, A> ClientAssertionCredential<T, E, A>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+    A: AssertionProvider<E::Signal>,
+{
+    /// The application `client_id` of the tenant of `authority`, proving itself with the assertions of
+    /// `assertion`.
+    pub fn new(
+        authority: Authority,
+        client_id: &str,
+        assertion: A,
+        transport: T,
+        env: E,
+    ) -> Result<Self> {
+        Ok(ClientAssertionCredential {
+            app: Confidential::new(authority, client_id, transport, env)?,
+            assertion,
+        })
+    }
+}
+
+impl<T, E, A> TokenProvider<E::Signal> for ClientAssertionCredential<T, E, A>
+where
+    E: Environment,
+    T: Transport<E::Signal>,
+    A: AssertionProvider<E::Signal>,
+{
+    async fn get_token(&self, scopes: &[&str], signal: Option<&E::Signal>) -> Result<BearerToken> {
+        self.app
+            .token(scopes, || async {
+                let assertion = self.assertion.assertion(signal).await?;
+                if assertion.is_empty() {
+                    return Err(invalid("getAssertion", "the client assertion is empty"));
+                }
+                self.app
+                    .request(ClientAuth::Assertion(&assertion), scopes, signal)
+                    .await
+            })
+            .await
     }
 }
 

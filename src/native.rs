@@ -13,10 +13,15 @@
 use crate::client::{
     self, CallOptions, CancelSignal, ClientOptions, Environment, HttpRequest, Transport,
 };
+use crate::connection_string::{AccessKey, ConnectionString};
+use crate::credential::{Attempt, BearerCredential, Credential, KeyCredential, TokenProvider};
+use crate::entra::{self, BearerToken};
 use crate::error::{Error, ErrorKind, Result};
 use crate::operations::{self as ops, AccessToken, CommunicationUser, Response, UserAndToken};
 use crate::retry::RetryOptions;
+use crate::url::Endpoint;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -333,7 +338,154 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-type Core = client::IdentityClient<ReqwestTransport, Tokio>;
+/// A source of Microsoft Entra ID bearer tokens for the native client, shareable across threads: the
+/// shape of the Azure SDK for Rust's `TokenCredential`. [`ClientSecretCredential`] is one; implement it for
+/// a managed identity or a token your application already has.
+pub trait TokenCredential: Send + Sync {
+    /// A token for `scopes`. `cancel` is the call's cancellation token, when it has one.
+    fn get_token<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        cancel: Option<&'a Cancel>,
+    ) -> Pin<Box<dyn Future<Output = Result<BearerToken>> + Send + 'a>>;
+}
+
+/// Options of a native [`ClientSecretCredential`].
+#[derive(Clone, Debug, Default)]
+pub struct ClientSecretCredentialOptions {
+    /// The authority host (default [`entra::DEFAULT_AUTHORITY_HOST`]); plain `http` only for loopback.
+    pub authority_host: Option<String>,
+    /// The transport of the token requests (default: [`ReqwestTransport::new`]).
+    pub transport: Option<ReqwestTransport>,
+}
+
+/// A Microsoft Entra ID application with a client secret (a service principal), for
+/// [`IdentityClient::new`]: tokens are cached and refreshed 5 minutes before they expire, and concurrent
+/// calls make one token request.
+///
+/// ```no_run
+/// # fn demo() -> acs_identity_edge::Result<()> {
+/// use acs_identity_edge::native::{ClientSecretCredential, IdentityClient};
+/// use std::sync::Arc;
+///
+/// let credential = ClientSecretCredential::new("<tenant id>", "<client id>", "<client secret>", None)?;
+/// let client = IdentityClient::new("https://contoso.communication.azure.com", Arc::new(credential), None)?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ClientSecretCredential(entra::ClientSecretCredential<ReqwestTransport, Tokio>);
+
+impl ClientSecretCredential {
+    /// The application `client_id` of the tenant `tenant_id`, with `client_secret`.
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: &str,
+        options: Option<ClientSecretCredentialOptions>,
+    ) -> Result<ClientSecretCredential> {
+        let options = options.unwrap_or_default();
+        let host = options
+            .authority_host
+            .as_deref()
+            .unwrap_or(entra::DEFAULT_AUTHORITY_HOST);
+        let authority = entra::Authority::new(host, tenant_id, false)?;
+        let transport = match options.transport {
+            Some(t) => t,
+            None => ReqwestTransport::new()?,
+        };
+        entra::ClientSecretCredential::new(authority, client_id, client_secret, transport, Tokio)
+            .map(ClientSecretCredential)
+    }
+}
+
+impl TokenCredential for ClientSecretCredential {
+    fn get_token<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        cancel: Option<&'a Cancel>,
+    ) -> Pin<Box<dyn Future<Output = Result<BearerToken>> + Send + 'a>> {
+        Box::pin(TokenProvider::get_token(&self.0, scopes, cancel))
+    }
+}
+
+/// A [`TokenCredential`] as the core's token provider.
+struct DynTokenProvider(Arc<dyn TokenCredential>);
+
+impl TokenProvider<Cancel> for DynTokenProvider {
+    async fn get_token(&self, scopes: &[&str], signal: Option<&Cancel>) -> Result<BearerToken> {
+        self.0.get_token(scopes, signal).await
+    }
+}
+
+/// How a native [`IdentityClient`] authorizes its requests: an access key (HMAC, rotatable through
+/// [`KeyCredential::update`]) or Microsoft Entra ID bearer tokens.
+#[derive(Clone)]
+pub struct ClientCredential(Auth);
+
+#[derive(Clone)]
+enum Auth {
+    Key(KeyCredential),
+    Token(BearerCredential<DynTokenProvider>),
+}
+
+impl core::fmt::Debug for ClientCredential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self.0 {
+            Auth::Key(_) => "ClientCredential::Key(<redacted>)",
+            Auth::Token(_) => "ClientCredential::Token(<redacted>)",
+        })
+    }
+}
+
+impl From<KeyCredential> for ClientCredential {
+    fn from(key: KeyCredential) -> Self {
+        ClientCredential(Auth::Key(key))
+    }
+}
+
+impl From<AccessKey> for ClientCredential {
+    fn from(key: AccessKey) -> Self {
+        ClientCredential(Auth::Key(KeyCredential::new(key)))
+    }
+}
+
+impl<C: TokenCredential + 'static> From<Arc<C>> for ClientCredential {
+    fn from(credential: Arc<C>) -> Self {
+        ClientCredential(Auth::Token(BearerCredential::new(DynTokenProvider(
+            credential,
+        ))))
+    }
+}
+
+impl From<Arc<dyn TokenCredential>> for ClientCredential {
+    fn from(credential: Arc<dyn TokenCredential>) -> Self {
+        ClientCredential(Auth::Token(BearerCredential::new(DynTokenProvider(
+            credential,
+        ))))
+    }
+}
+
+impl Credential<Cancel> for ClientCredential {
+    async fn authorize(
+        &self,
+        request: &mut HttpRequest,
+        attempt: &Attempt<'_, Cancel>,
+    ) -> Result<()> {
+        match &self.0 {
+            Auth::Key(key) => key.authorize(request, attempt).await,
+            Auth::Token(bearer) => bearer.authorize(request, attempt).await,
+        }
+    }
+
+    fn unauthorized(&self) -> bool {
+        match &self.0 {
+            Auth::Key(key) => Credential::<Cancel>::unauthorized(key),
+            Auth::Token(bearer) => Credential::<Cancel>::unauthorized(bearer),
+        }
+    }
+}
+
+type Core = client::IdentityClient<ReqwestTransport, Tokio, ClientCredential>;
 
 /// The Communication Services Identity client for native Rust: create users, issue, revoke and exchange
 /// their tokens, delete them. Cheap to share behind an `Arc`; its calls may run concurrently.
@@ -377,6 +529,33 @@ fn call(options: &MethodOptions) -> CallOptions<'_, Cancel> {
 }
 
 impl IdentityClient {
+    /// A client for the resource at `endpoint` (`https://<resource>.communication.azure.com`) whose requests
+    /// `credential` authorizes: a [`KeyCredential`] (HMAC with the access key) or an
+    /// `Arc<impl TokenCredential>` such as [`ClientSecretCredential`] (Microsoft Entra ID, which a resource
+    /// with local authentication disabled requires).
+    pub fn new(
+        endpoint: &str,
+        credential: impl Into<ClientCredential>,
+        options: Option<IdentityClientOptions>,
+    ) -> Result<IdentityClient> {
+        let options = options.unwrap_or_default();
+        let transport = match options.transport.clone() {
+            Some(t) => t,
+            None => ReqwestTransport::new()?,
+        };
+        let endpoint = Endpoint::parse(endpoint).map_err(|e| {
+            Error::new(ErrorKind::InvalidArgument, e.message().to_string()).with_target("endpoint")
+        })?;
+        let core = Core::with_credential(
+            endpoint,
+            credential.into(),
+            core_options(&options),
+            transport,
+            Tokio,
+        )?;
+        Ok(IdentityClient { core })
+    }
+
     /// A client for the resource of `connection_string` (`endpoint=https://...;accesskey=...`), which
     /// signs every request with the access key (HMAC-SHA256).
     pub fn from_connection_string(
@@ -388,7 +567,15 @@ impl IdentityClient {
             Some(t) => t,
             None => ReqwestTransport::new()?,
         };
-        let core = Core::new(connection_string, core_options(&options), transport, Tokio)?;
+        let cs = ConnectionString::parse(connection_string)?;
+        let credential = ClientCredential::from(cs.access_key().clone());
+        let core = Core::with_credential(
+            cs.endpoint().clone(),
+            credential,
+            core_options(&options),
+            transport,
+            Tokio,
+        )?;
         Ok(IdentityClient { core })
     }
 
@@ -398,7 +585,7 @@ impl IdentityClient {
     }
 
     /// The client of the core, generic over transport and environment, for what this type does not cover.
-    pub fn core(&self) -> &client::IdentityClient<ReqwestTransport, Tokio> {
+    pub fn core(&self) -> &client::IdentityClient<ReqwestTransport, Tokio, ClientCredential> {
         &self.core
     }
 

@@ -250,3 +250,110 @@ async fn concurrent_calls_share_one_client() {
         t.await.unwrap().unwrap();
     }
 }
+
+mod entra_id {
+    //! The native client with Microsoft Entra ID credentials, against the emulator as the authority with
+    //! local (access key) authentication disabled.
+
+    use super::*;
+    use acs_identity_edge::native::{ClientSecretCredential, ClientSecretCredentialOptions};
+    use std::sync::Arc;
+
+    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const CLIENT: &str = "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b";
+    const SECRET: &str = "emulator~client.secret_0123456789";
+
+    fn start() -> Emulator {
+        Emulator::start(&[
+            "--entra-tenant-id",
+            TENANT,
+            "--entra-client-id",
+            CLIENT,
+            "--entra-client-secret",
+            SECRET,
+            "--disable-local-auth",
+        ])
+    }
+
+    fn credential(emu: &Emulator, secret: &str) -> ClientSecretCredential {
+        ClientSecretCredential::new(
+            TENANT,
+            CLIENT,
+            secret,
+            Some(ClientSecretCredentialOptions {
+                authority_host: Some(emu.url.clone()),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+    }
+
+    fn token_requests(emu: &Emulator) -> u64 {
+        emu.raw("GET", "/emulator/entra/stats", &[], b"").json()["tokenRequests"]
+            .as_u64()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_quickstart_runs_on_a_client_secret_credential() {
+        let emu = start();
+        let client =
+            IdentityClient::new(&emu.url, Arc::new(credential(&emu, SECRET)), None).unwrap();
+        let user = client.create_user(None).await.unwrap();
+        let token = client.get_token(&user.id, &["voip"], None).await.unwrap();
+        assert_eq!(emu.whoami(&token.token).status, 200);
+        client.revoke_tokens(&user.id, None).await.unwrap();
+        client.delete_user(&user.id, None).await.unwrap();
+        assert_eq!(token_requests(&emu), 1, "one token, cached across calls");
+
+        // The access key is refused by a resource with local auth disabled: a typed 401.
+        let keyed = IdentityClient::from_connection_string(&emu.connection_string, None).unwrap();
+        let e = keyed.create_user(None).await.unwrap_err();
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Service, Some(401)));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_the_authoritys_typed_refusal() {
+        let emu = start();
+        let client =
+            IdentityClient::new(&emu.url, Arc::new(credential(&emu, "wrong")), None).unwrap();
+        let e = client.create_user(None).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert_eq!(e.code(), "ERR_AUTHENTICATION");
+        let s = e.service_error().unwrap();
+        assert_eq!(s.code.as_deref(), Some("AADSTS7000215"));
+        assert!(s.request_id.is_some(), "the correlation id");
+        assert!(!format!("{e:?} {e}").contains(SECRET));
+    }
+
+    #[tokio::test]
+    async fn concurrent_first_calls_make_one_token_request() {
+        let emu = start();
+        let client = Arc::new(
+            IdentityClient::new(&emu.url, Arc::new(credential(&emu, SECRET)), None).unwrap(),
+        );
+        let calls: Vec<_> = (0..32)
+            .map(|_| {
+                let c = client.clone();
+                tokio::spawn(async move { c.create_user(None).await })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap();
+        }
+        assert_eq!(token_requests(&emu), 1, "counted at the authority");
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_takes_effect_on_the_next_call() {
+        let emu = Emulator::start(&[]);
+        let key = acs_identity_edge::credential::KeyCredential::new(
+            acs_identity_edge::connection_string::AccessKey::from_base64("d3Jvbmc=").unwrap(),
+        );
+        let client = IdentityClient::new(&emu.url, key.clone(), None).unwrap();
+        let e = client.create_user(None).await.unwrap_err();
+        assert_eq!(e.status(), Some(401));
+        key.update(emu.key.clone());
+        client.create_user(None).await.unwrap();
+    }
+}
