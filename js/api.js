@@ -7,7 +7,8 @@ import * as wasm from "./acs_identity_edge.js";
 /** Every error this package throws: a real `Error` with a stable `code` (`ERR_...`). */
 export class AcsError extends Error {
   constructor(fields) {
-    super(fields.message);
+    // The underlying JS error (a fetch rejection, with Node's `code` such as ECONNREFUSED on its own cause).
+    super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
     this.name = "AcsError";
     this.code = fields.code;
     for (const key of ["target", "statusCode", "serviceCode", "serviceMessage", "requestId", "msCv"]) {

@@ -33,6 +33,11 @@ export declare class AcsError extends Error {
   readonly requestId?: string;
   /** `MS-CV` correlation vector of the response, for support. */
   readonly msCv?: string;
+  /**
+   * For `ERR_NETWORK`: what `fetch` rejected with (in Node its own `cause` has the system error's `code`,
+   * such as `ECONNREFUSED` or `ENOTFOUND`, which the message also ends with).
+   */
+  readonly cause?: unknown;
 }
 
 export interface RetryOptions {

@@ -10,12 +10,13 @@ use std::sync::Arc;
 /// The cause of an [`Error`], when there is one: shared, so that errors stay cheap to clone.
 pub type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
-/// What an [`Error`] keeps of its cause: the cause natively; nothing in WebAssembly, where no JS API reads
-/// it and its formatting code would grow the module by about 3 KB gzip.
+/// What an [`Error`] keeps of its cause: the cause natively; in WebAssembly only a JS value that a JS call
+/// threw or rejected with (a Rust cause's formatting code would grow the module by about 3 KB gzip), which
+/// the package's `AcsError` carries as its `cause`.
 #[cfg(not(target_arch = "wasm32"))]
 type Cause = Option<Source>;
 #[cfg(target_arch = "wasm32")]
-type Cause = Option<core::convert::Infallible>;
+type Cause = Option<wasm_bindgen::JsValue>;
 
 /// What went wrong, as a stable code. New kinds may be added, so match with a wildcard arm.
 #[non_exhaustive]
@@ -161,9 +162,31 @@ impl Error {
         self
     }
 
-    /// See the native `with_source`: in WebAssembly the cause is not kept.
+    /// See the native `with_source`: in WebAssembly a Rust cause is not kept.
     #[cfg(target_arch = "wasm32")]
     pub fn with_source<E: std::error::Error + Send + Sync + 'static>(self, _source: E) -> Self {
+        self
+    }
+
+    /// Keeps what a JS call threw or rejected with (a `fetch` rejection, say) as the cause, which the JS
+    /// package gives as `AcsError.cause`. It must not hold a secret.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_js_cause(mut self, cause: wasm_bindgen::JsValue) -> Self {
+        self.0.source = Some(cause);
+        self
+    }
+
+    /// The JS value kept by [`Error::with_js_cause`].
+    #[cfg(target_arch = "wasm32")]
+    pub fn js_cause(&self) -> Option<&wasm_bindgen::JsValue> {
+        self.0.source.as_ref()
+    }
+
+    /// The same error with `prefix` before its message (`could not reach HOST: `).
+    pub(crate) fn with_message_prefix(mut self, prefix: &str) -> Self {
+        let mut message = String::from(prefix);
+        message.push_str(&self.0.message);
+        self.0.message = Cow::Owned(message);
         self
     }
 

@@ -41,7 +41,8 @@ struct ErrorOut<'a> {
     ms_cv: Option<&'a str>,
 }
 
-/// The plain-object form of an error, which the package's JS turns into an `AcsError`.
+/// The plain-object form of an error, which the package's JS turns into an `AcsError`; a JS cause is its
+/// `cause` member.
 pub(crate) fn error(error: Error) -> JsValue {
     let service = error.service_error();
     let out = ErrorOut {
@@ -54,8 +55,13 @@ pub(crate) fn error(error: Error) -> JsValue {
         request_id: service.and_then(|s| s.request_id.as_deref()),
         ms_cv: service.and_then(|s| s.ms_cv.as_deref()),
     };
-    out.serialize(&serde_wasm_bindgen::Serializer::new())
-        .unwrap_or_else(|_| JsValue::from_str(error.code()))
+    let object = out
+        .serialize(&serde_wasm_bindgen::Serializer::new())
+        .unwrap_or_else(|_| JsValue::from_str(error.code()));
+    if let Some(cause) = error.js_cause() {
+        let _ = Reflect::set(&object, &JsValue::from_str("cause"), cause);
+    }
+    object
 }
 
 /// An `ERR_INVALID_ARGUMENT` error naming `target`.

@@ -117,21 +117,37 @@ pub(crate) struct FetchTransport {
 
 /// A network error with the runtime's own words (`detail`), when there are any.
 fn network_error(detail: &str) -> Error {
-    let mut message = String::from("the request could not be completed");
-    if !detail.is_empty() {
-        message.push_str(": ");
-        message.push_str(detail);
-    }
+    let message = if detail.is_empty() {
+        String::from("no answer")
+    } else {
+        String::from(detail)
+    };
     Error::new(ErrorKind::Network, message)
 }
 
-/// A network error from what a JS call threw or a promise rejected with.
+/// A network error from what a JS call threw or a promise rejected with, which it keeps as its cause.
+/// The runtime's error code (`ECONNREFUSED`, `ENOTFOUND`: Node puts it on the rejection's `cause`) ends
+/// the message.
 fn network(e: &JsValue) -> Error {
-    let detail = get(e, "message")
+    let mut detail = get(e, "message")
         .as_string()
         .or_else(|| e.as_string())
         .unwrap_or_default();
-    network_error(&detail)
+    let code = get(e, "code")
+        .as_string()
+        .or_else(|| get(&get(e, "cause"), "code").as_string());
+    if let Some(code) = code {
+        detail.push_str(" (");
+        detail.push_str(&code);
+        detail.push(')');
+    }
+    network_error(&detail).with_js_cause(e.clone())
+}
+
+/// `host[:port]` of an absolute URL, for messages.
+fn host_of(url: &str) -> &str {
+    let rest = crate::url::split_scheme(url).map_or(url, |(_, rest)| rest);
+    crate::url::split_at_byte(rest, b"/?#").0
 }
 
 /// `await promise`, with a rejection as a network error.
@@ -378,6 +394,12 @@ impl Transport<JsSignal> for FetchTransport {
                 ErrorKind::Timeout,
                 "the call did not finish within its timeout",
             )),
+            Err(e) if e.kind() == ErrorKind::Network => {
+                let mut prefix = String::from("could not reach ");
+                prefix.push_str(host_of(&request.url));
+                prefix.push_str(": ");
+                Err(e.with_message_prefix(&prefix))
+            }
             Err(e) => Err(e),
         }
     }

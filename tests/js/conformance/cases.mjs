@@ -399,6 +399,24 @@ export const cases = [
       const c = new subject.pkg.CommunicationIdentityClient(`endpoint=http://127.0.0.1:1/;accesskey=${key}`, { retry: { maxRetries: 1, baseDelayMs: 5 } });
       const e = await expect.rejects(c.createUser());
       assertAcsError(subject, e, { code: "ERR_NETWORK" }, "port 1");
+      expect.ok(e.message.startsWith("could not reach 127.0.0.1:1: "), `the message names the host: ${e.message}`);
+      assertNoKey(e, key, "network error");
+    },
+  },
+  {
+    name: "a network error keeps the fetch rejection as its cause, with the runtime's error code",
+    async run(subject) {
+      const key = accessKeyOf(subject.connectionString);
+      const rejection = new TypeError("fetch failed");
+      rejection.cause = Object.assign(new Error("getaddrinfo ENOTFOUND contoso.communication.azure.com"), { code: "ENOTFOUND" });
+      const c = new subject.pkg.CommunicationIdentityClient(`endpoint=https://contoso.communication.azure.com/;accesskey=${key}`, {
+        retry: { maxRetries: 0 },
+        fetch: () => Promise.reject(rejection),
+      });
+      const e = await expect.rejects(c.createUser());
+      assertAcsError(subject, e, { code: "ERR_NETWORK" }, "rejected fetch");
+      expect.equal(e.message, "could not reach contoso.communication.azure.com: fetch failed (ENOTFOUND)", "the message");
+      expect.ok(e.cause === rejection, "the cause is the rejection itself");
       assertNoKey(e, key, "network error");
     },
   },
