@@ -174,7 +174,7 @@ mod tests {
             ]
         );
         for v in KNOWN_API_VERSIONS {
-            assert!(CURRENT_VERSIONS.contains(&v), "{v}");
+            assert!(CURRENT_VERSIONS.contains(v), "{v}");
         }
         assert_eq!(CURRENT_VERSIONS.len(), IDENTITY_VERSIONS.len() - 1);
         assert_eq!(TEAMS_VERSIONS[0], TEAMS_TOKEN_ONLY_VERSION);
