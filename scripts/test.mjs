@@ -87,6 +87,11 @@ async function main() {
   await suite("rustfmt", check("cargo", ["fmt", "--all", "--check"]));
   await suite("clippy-native", check("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
   await suite("clippy-wasm32", check("cargo", ["clippy", "-p", "acs-identity-edge", "--lib", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]));
+  // The crate's docs as docs.rs builds them (every public item documented, no broken links), natively and
+  // for wasm32 (the `js` module), where a Rust Worker without the default features reads them too.
+  const rustdoc = { RUSTDOCFLAGS: "-Dwarnings" };
+  await suite("rustdoc-native", check("cargo", ["doc", "--no-deps", "-p", "acs-identity-edge"], rustdoc));
+  await suite("rustdoc-wasm32", check("cargo", ["doc", "--no-deps", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown"], rustdoc));
   await suite("emulator-build", check("cargo", ["build", "--release", "-p", "acs-emulator"]));
   await suite("rust-native", cargoTests(["test", "--workspace"]));
   await suite("rust-wasm-node", cargoTests(["test", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", ...wasmTestTargets()]));

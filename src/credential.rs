@@ -158,7 +158,7 @@ pub trait TokenProvider<S: ?Sized> {
 }
 
 /// Authorizes each attempt with `Authorization: Bearer <token>` for
-/// [`COMMUNICATION_SCOPE`](crate::entra::COMMUNICATION_SCOPE) and no HMAC headers, as the official SDKs do
+/// [`COMMUNICATION_SCOPE`] and no HMAC headers, as the official SDKs do
 /// with a token credential. The token is cached and refreshed 5 minutes before it expires; concurrent
 /// calls with no token make one request to the provider; after a 401 the cached token is dropped and the
 /// call tries once more with a fresh one. Clones share the cache.

@@ -26,6 +26,8 @@ pub mod credential;
 pub mod date;
 pub mod error;
 pub mod header;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 pub mod signing;
 pub mod url;
 #[cfg(target_arch = "wasm32")]
@@ -46,3 +48,8 @@ pub mod retry;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The crate README's examples (crates.io's page), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README-crate.md")]
+struct CrateReadmeDoctests;

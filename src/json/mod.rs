@@ -1,5 +1,5 @@
 //! The two JSON tasks of the library, kept small for WebAssembly: [`read`] (response bodies and token
-//! payloads, one strict reader on every target) and [`write`] (request bodies).
+//! payloads, one strict reader on every target) and [`mod@write`] (request bodies).
 
 pub mod read;
 pub mod write;

@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
 
 /// The largest response body read; the service's answers are a few hundred bytes.
-pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 #[wasm_bindgen]
 extern "C" {
@@ -31,8 +31,9 @@ extern "C" {
     fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
 }
 
-/// A caller's `AbortSignal`.
-pub(crate) struct JsSignal(pub AbortSignal);
+/// A caller's `AbortSignal` (for a Worker, the incoming request's signal): a call given it stops with
+/// [`ErrorKind::Aborted`] once it aborts, during a request or a wait between retries.
+pub struct JsSignal(pub AbortSignal);
 
 impl CancelSignal for JsSignal {
     fn is_aborted(&self) -> bool {
@@ -40,8 +41,9 @@ impl CancelSignal for JsSignal {
     }
 }
 
-/// The JS clock, timers and randomness.
-pub(crate) struct JsEnvironment;
+/// The JS clock, timers and randomness: `Date.now()`, `setTimeout`, `Math.random()` (retry jitter) and
+/// `crypto.getRandomValues()` (request ids), with [`JsSignal`] for cancellation.
+pub struct JsEnvironment;
 
 impl Environment for JsEnvironment {
     type Signal = JsSignal;
@@ -85,8 +87,10 @@ impl Environment for JsEnvironment {
 
 /// A response body: its text, or (for a signed `fetch`, whose caller reads the body) the unread
 /// `Response` itself.
-pub(crate) struct FetchBody {
+pub struct FetchBody {
+    /// The body as text (empty when `raw` holds the response).
     pub text: String,
+    /// The unread `Response`, when the transport was asked for it (`raw`).
     pub raw: Option<web_sys::Response>,
 }
 
@@ -100,9 +104,10 @@ impl JsonBody for FetchBody {
     }
 }
 
-/// Sends requests with `fetch`.
+/// Sends requests with `fetch`: the global one through `gloo-net`, or the caller's. Build one with
+/// `FetchTransport::new()` (see [`crate::js`]) or set the fields.
 #[derive(Clone)]
-pub(crate) struct FetchTransport {
+pub struct FetchTransport {
     /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
     pub fetch: Option<Function>,
     /// Called after each attempt with `{ request, response, durationMs }`.

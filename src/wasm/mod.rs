@@ -12,21 +12,32 @@
 //! Results cross into JS through `serde-wasm-bindgen` (dates as `Date`s); arguments are read member by
 //! member ([`convert`]) so that each bad one is reported by name.
 
+// Without the feature `js-bindings` only the transport and environment are built (for `crate::js`).
+#[cfg_attr(not(feature = "js-bindings"), allow(dead_code))]
 mod convert;
-mod fetch;
+pub(crate) mod fetch;
+#[cfg(feature = "js-bindings")]
 mod identifier;
+#[cfg(feature = "js-bindings")]
 mod identity;
 
+#[cfg(feature = "js-bindings")]
 use crate::connection_string::ConnectionString;
+#[cfg(feature = "js-bindings")]
 use crate::signing;
+#[cfg(feature = "js-bindings")]
 use convert::{to_js, JsResult};
+#[cfg(feature = "js-bindings")]
 use serde::Serialize;
+#[cfg(feature = "js-bindings")]
 use wasm_bindgen::prelude::*;
 
 // talc instead of the default dlmalloc: the same job in a fraction of the bytes.
+#[cfg(feature = "js-bindings")]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+#[cfg(feature = "js-bindings")]
 #[derive(Serialize)]
 struct EndpointOut<'a> {
     endpoint: &'a str,
@@ -34,6 +45,7 @@ struct EndpointOut<'a> {
 }
 
 /// Parses a connection string and returns `{ endpoint, host }`: never the key.
+#[cfg(feature = "js-bindings")]
 #[wasm_bindgen(js_name = parseConnectionString)]
 pub fn parse_connection_string(connection_string: &str) -> JsResult {
     let cs = ConnectionString::parse(connection_string).map_err(convert::error)?;
@@ -43,6 +55,7 @@ pub fn parse_connection_string(connection_string: &str) -> JsResult {
     })
 }
 
+#[cfg(feature = "js-bindings")]
 #[derive(Serialize)]
 struct SignedOut<'a> {
     #[serde(rename = "x-ms-date")]
@@ -57,6 +70,7 @@ struct SignedOut<'a> {
 
 /// Signs one request at `unix_seconds`: `{ "x-ms-date", "x-ms-content-sha256", authorization, host,
 /// stringToSign }`. The URL's path and query are signed exactly as given.
+#[cfg(feature = "js-bindings")]
 #[wasm_bindgen(js_name = signRequest)]
 pub fn sign_request(
     connection_string: &str,
