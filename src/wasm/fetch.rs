@@ -31,6 +31,11 @@ extern "C" {
     fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
 }
 
+thread_local! {
+    /// Random bytes not yet handed out, and how many of the pool's are used (all, at first).
+    static RANDOM: core::cell::RefCell<([u8; 256], usize)> = const { core::cell::RefCell::new(([0; 256], 256)) };
+}
+
 /// A caller's `AbortSignal`.
 pub(crate) struct JsSignal(pub AbortSignal);
 
@@ -74,12 +79,25 @@ impl Environment for JsEnvironment {
         js_sys::Math::random()
     }
 
+    /// From a pool refilled 256 bytes at a time: one `crypto.getRandomValues` call (in Node, a
+    /// `randomFillSync`) per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
-        if get_random_values(out).is_err() {
+        RANDOM.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let (bytes, used) = &mut *pool;
             for b in out.iter_mut() {
-                *b = (js_sys::Math::random() * 256.0) as u8;
+                if *used == bytes.len() {
+                    if get_random_values(bytes).is_err() {
+                        for b in bytes.iter_mut() {
+                            *b = (js_sys::Math::random() * 256.0) as u8;
+                        }
+                    }
+                    *used = 0;
+                }
+                *b = core::mem::take(&mut bytes[*used]);
+                *used += 1;
             }
-        }
+        });
     }
 }
 
@@ -103,8 +121,12 @@ impl JsonBody for FetchBody {
 /// Sends requests with `fetch`.
 #[derive(Clone)]
 pub(crate) struct FetchTransport {
-    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
+    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`), or `send`.
     pub fetch: Option<Function>,
+    /// The runtime entry's own transport, when there is no caller's `fetch` (the Node entry's node:http
+    /// one, `js/node-http.js`): `send(method, url, [name, value, ...], body?, signal?, maxBytes)` resolves
+    /// with `[status, statusText, [name, value, ...], bytes | null]` (null: longer than `maxBytes`).
+    pub send: Option<Function>,
     /// Called after each attempt with `{ request, response, durationMs }`.
     pub on_request: Option<Function>,
     /// False in browsers, which do not let scripts set `User-Agent`.
@@ -141,12 +163,6 @@ async fn wait(promise: Promise) -> Result<JsValue> {
 
 /// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all.
 async fn read_limited(response: &web_sys::Response) -> Result<String> {
-    let too_large = || {
-        Error::new(
-            ErrorKind::InvalidResponse,
-            "the response body is larger than 1 MiB",
-        )
-    };
     let Some(stream) = response.body() else {
         return Ok(String::new());
     };
@@ -195,10 +211,15 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
         bytes.resize(at + len, 0);
         value.copy_to(&mut bytes[at..]);
     }
-    Ok(match String::from_utf8(bytes) {
+    Ok(text_of(bytes))
+}
+
+/// The body's text (invalid UTF-8 replaced, for the JSON reader to refuse).
+fn text_of(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
 }
 
 /// `[[name, value], ...]` of a `Headers`.
@@ -390,6 +411,9 @@ impl FetchTransport {
         request: &HttpRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<(Response<FetchBody>, String)> {
+        if let Some(send) = &self.send {
+            return self.exchange_with(send, request, signal).await;
+        }
         let response = self.fetch(request, signal).await?;
         let status = response.status();
         if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status)
@@ -397,10 +421,7 @@ impl FetchTransport {
             if let Some(body) = response.body() {
                 let _ = body.cancel();
             }
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                "the server answered with a redirect, which the service never does; it was not followed",
-            ));
+            return Err(redirected());
         }
         let headers = header_pairs(&response.headers());
         let status_text = response.status_text();
@@ -424,4 +445,76 @@ impl FetchTransport {
             status_text,
         ))
     }
+
+    /// [`FetchTransport::exchange`] through the entry's own transport `send`.
+    async fn exchange_with(
+        &self,
+        send: &Function,
+        request: &HttpRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(Response<FetchBody>, String)> {
+        let headers = Array::new();
+        for (name, value) in &request.headers {
+            headers.push(&JsValue::from_str(name));
+            headers.push(&JsValue::from_str(value));
+        }
+        let args = Array::new();
+        args.push(&JsValue::from_str(&request.method));
+        args.push(&JsValue::from_str(&request.url));
+        args.push(&headers);
+        args.push(&if request.body.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            Uint8Array::from(request.body.as_slice()).into()
+        });
+        args.push(signal.map_or(&JsValue::UNDEFINED, |s| s.as_ref()));
+        args.push(&JsValue::from_f64(MAX_RESPONSE_BYTES as f64));
+        let sent = send
+            .apply(&JsValue::UNDEFINED, &args)
+            .map_err(|e| network(&e))?;
+        let answer = Array::from(&wait(Promise::resolve(&sent)).await?);
+        let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+        if (300..400).contains(&status) {
+            return Err(redirected());
+        }
+        let names = Array::from(&answer.get(2));
+        let mut pairs = Vec::with_capacity(names.length() as usize / 2);
+        let mut i = 0;
+        while i + 1 < names.length() {
+            if let (Some(n), Some(v)) = (names.get(i).as_string(), names.get(i + 1).as_string()) {
+                pairs.push((n, v));
+            }
+            i += 2;
+        }
+        let bytes = answer
+            .get(3)
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| too_large())?
+            .to_vec();
+        Ok((
+            Response {
+                status,
+                headers: pairs,
+                body: FetchBody {
+                    text: text_of(bytes),
+                    raw: None,
+                },
+            },
+            answer.get(1).as_string().unwrap_or_default(),
+        ))
+    }
+}
+
+fn redirected() -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        "the server answered with a redirect, which the service never does; it was not followed",
+    )
+}
+
+fn too_large() -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        "the response body is larger than 1 MiB",
+    )
 }
