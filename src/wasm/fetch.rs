@@ -161,27 +161,33 @@ async fn wait(promise: Promise) -> Result<JsValue> {
     JsFuture::from(promise).await.map_err(|e| network(&e))
 }
 
-/// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all.
-async fn read_limited(response: &web_sys::Response) -> Result<String> {
-    let Some(stream) = response.body() else {
-        return Ok(String::new());
-    };
-    let headers = response.headers();
-    let header = |name| headers.get(name).ok().flatten();
-    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+/// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all. `headers` are the
+/// response's.
+async fn read_limited(
+    response: &web_sys::Response,
+    headers: &[(String, String)],
+) -> Result<String> {
+    let header = |name| crate::header::find(headers, name);
+    let declared = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
     match declared {
         Some(n) if n > MAX_RESPONSE_BYTES as u64 => {
-            let _ = stream.cancel();
+            if let Some(stream) = response.body() {
+                let _ = stream.cancel();
+            }
             return Err(too_large());
         }
-        // A declared length bounds an unencoded body (`fetch` reads no further): one read. A compressed
-        // body may inflate past it, so it is read chunk by chunk below.
+        // A declared length bounds an unencoded body (`fetch` reads no further): one read, without the
+        // body's stream (creating it is a noticeable part of a call in Node). A compressed body may
+        // inflate past it, so it is read chunk by chunk below.
         Some(_) if header("content-encoding").is_none() => {
             let text = wait(response.text().map_err(|e| network(&e))?).await?;
             return Ok(text.as_string().unwrap_or_default());
         }
         _ => {}
     }
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
     let reader = stream.get_reader();
     let read: Function = get(&reader, "read").unchecked_into();
     let mut bytes = Vec::new();
@@ -222,11 +228,17 @@ fn text_of(bytes: Vec<u8>) -> String {
     }
 }
 
-/// `[[name, value], ...]` of a `Headers`.
+/// `[[name, value], ...]` of a `Headers`, through one `Array.from` (not a JS iterator step per header).
 fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
-    gloo_net::http::Headers::from_raw(headers.clone())
-        .entries()
-        .collect()
+    let list = Array::from(headers);
+    let mut out = Vec::with_capacity(list.length() as usize);
+    for pair in list.iter() {
+        let pair: &Array = pair.unchecked_ref();
+        if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            out.push((n, v));
+        }
+    }
+    out
 }
 
 fn pairs_to_js<N: AsRef<str>>(pairs: &[(N, String)]) -> Array {
@@ -256,15 +268,14 @@ impl FetchTransport {
             None => RequestInit::new(),
         };
         init.set_method(&request.method);
-        let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
+        // A plain object: `fetch` checks it once, where a `Headers` checks each `append` (a call into the
+        // runtime each). The names are unique (the client's own, or a caller's from a `Headers`).
+        let headers = Object::new();
         for (name, value) in &request.headers {
             if !self.user_agent && name.eq_ignore_ascii_case(crate::header::USER_AGENT) {
                 continue;
             }
-            headers.append(name, value).map_err(|_| {
-                Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
-                    .with_target("headers")
-            })?;
+            set(&headers, name, &JsValue::from_str(value));
         }
         init.set_headers(&headers);
         if !request.body.is_empty() {
@@ -432,7 +443,7 @@ impl FetchTransport {
             }
         } else {
             FetchBody {
-                text: read_limited(&response).await?,
+                text: read_limited(&response, &headers).await?,
                 raw: None,
             }
         };
