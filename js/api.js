@@ -168,15 +168,8 @@ export class CommunicationIdentityClient {
 
 /** From this size on, createSignedFetch hashes a body with WebCrypto rather than in the wasm module. */
 const DIGEST_BYTES = 16 * 1024;
-const subtle = globalThis.crypto && globalThis.crypto.subtle;
+const subtle = globalThis.crypto?.subtle;
 const EMPTY = new Uint8Array(0);
-
-function base64(buffer) {
-  const bytes = new Uint8Array(buffer);
-  let text = "";
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-  return btoa(text);
-}
 
 /**
  * A `fetch`-shaped function that signs (and retries) any ACS REST call: SMS, email, chat and rooms use the
@@ -205,7 +198,7 @@ export function createSignedFetch(connectionString, options = {}) {
       // A large body is hashed by the runtime's WebCrypto (native, off the main thread where it can be) and
       // goes to fetch as it is; the wasm module signs that hash without a copy of the body.
       if (bytes.length >= DIGEST_BYTES && subtle) {
-        headers.push(["x-ms-content-sha256", base64(await subtle.digest("SHA-256", bytes))]);
+        headers.push(["x-ms-content-sha256", btoa(String.fromCharCode(...new Uint8Array(await subtle.digest("SHA-256", bytes))))]);
         rest.body = bytes;
         bytes = EMPTY;
       }

@@ -220,12 +220,10 @@ async fn read_limited(
     Ok(text_of(bytes))
 }
 
-/// The body's text (invalid UTF-8 replaced, for the JSON reader to refuse).
+/// The body's text. A body that is not UTF-8 cannot be the service's JSON: it reads as one U+FFFD, which
+/// the JSON reader refuses (and an error status stays an error status).
 fn text_of(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+    String::from_utf8(bytes).unwrap_or_else(|_| String::from("\u{FFFD}"))
 }
 
 /// `[[name, value], ...]` of a `Headers`, through one `Array.from` (not a JS iterator step per header).
