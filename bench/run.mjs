@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark of issue 8 in one run on this machine, contenders interleaved. Prints
 // a summary and writes bench/results.json and bench/RESULTS.md. Timings are reported, never asserted.
-//   node bench/run.mjs [--quick] [--only size,signing,client,cold,emulator,memory] [--render]
+//   node bench/run.mjs [--quick] [--only size,signing,client,workerd,cold,emulator,memory] [--render]
 // --quick shortens every phase (for trying the harness; its numbers are not the reported ones);
 // --render only rewrites RESULTS.md from results.json.
 import { spawnSync } from "node:child_process";
@@ -60,6 +60,7 @@ async function main() {
   }
   if (want("signing")) results.signing = await (await import("./signing.mjs")).signingBench({ quick });
   if (want("client")) results.client = await (await import("./client.mjs")).clientBench({ quick });
+  if (want("workerd")) results.workerd = await (await import("./workerd.mjs")).workerdBench({ quick });
   if (want("cold")) {
     const cold = await import("./cold-start.mjs");
     results.coldStart = { node: await cold.nodeColdStart({ runs: quick ? 5 : 20 }), workerd: await cold.workerdColdStart({ runs: quick ? 2 : 7 }) };

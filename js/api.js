@@ -3,6 +3,7 @@
 // reads the answers; this file checks and shapes arguments, turns the module's errors into `AcsError`
 // instances with stable codes, and holds the client-side `CommunicationTokenCredential`.
 import * as wasm from "./acs_identity_edge.js";
+import { entry } from "./transport.js";
 
 /** Every error this package throws: a real `Error` with a stable `code` (`ERR_...`). */
 export class AcsError extends Error {
@@ -83,6 +84,8 @@ function resolveOptions(options = {}) {
     ...options,
     // Browsers do not let scripts set User-Agent; it is sent where it is honoured.
     sendUserAgent: typeof document === "undefined",
+    // Without a caller's fetch, the entry's own transport where it has one (Node: node:http).
+    transport: options.fetch === undefined ? entry.send : undefined,
   };
 }
 
@@ -164,6 +167,11 @@ export class CommunicationIdentityClient {
   }
 }
 
+/** From this size on, createSignedFetch hashes a body with WebCrypto rather than in the wasm module. */
+const DIGEST_BYTES = 16 * 1024;
+const subtle = globalThis.crypto?.subtle;
+const EMPTY = new Uint8Array(0);
+
 /**
  * A `fetch`-shaped function that signs (and retries) any ACS REST call: SMS, email, chat and rooms use the
  * same scheme. Relative URLs resolve against the resource endpoint; other origins are refused, so that the
@@ -182,11 +190,20 @@ export function createSignedFetch(connectionString, options = {}) {
     if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
       throw invalidArgument("body", "body must be a string, Uint8Array or ArrayBuffer (it is hashed before sending)");
     }
-    const headers = [...new Headers(init.headers || (input instanceof Request ? input.headers : {}))];
+    // The signature covers the body's hash, which only the signer sets.
+    const headers = [...new Headers(init.headers || (input instanceof Request ? input.headers : {}))].filter(([name]) => name !== "x-ms-content-sha256");
     const { abortSignal, signal, headers: _headers, body: _body, method: _method, ...rest } = init;
     const call = callOptions({ abortSignal: abortSignal || signal });
+    let bytes = bodyBytes(body);
     try {
-      return await signer.send(method, `${url.pathname}${url.search}`, headers, bodyBytes(body), rest, call);
+      // A large body is hashed by the runtime's WebCrypto (native, off the main thread where it can be) and
+      // goes to fetch as it is; the wasm module signs that hash without a copy of the body.
+      if (bytes.length >= DIGEST_BYTES && subtle) {
+        headers.push(["x-ms-content-sha256", btoa(String.fromCharCode(...new Uint8Array(await subtle.digest("SHA-256", bytes))))]);
+        rest.body = bytes;
+        bytes = EMPTY;
+      }
+      return await signer.send(method, `${url.pathname}${url.search}`, headers, bytes, rest, call);
     } catch (e) {
       throw toAcsError(e);
     }

@@ -56,6 +56,11 @@ pub trait Credential<S: ?Sized> {
 
 /// Signs `request` with HMAC-SHA256 at `now_unix_ms` (rounded down to the second): sets `x-ms-date`,
 /// `x-ms-content-sha256` and `authorization`, and keeps the string to sign on the request.
+///
+/// A request that already carries `x-ms-content-sha256` is signed with that hash rather than one of
+/// [`HttpRequest::body`]: the body is hashed once per call (a retry signs the same body), and a caller
+/// whose body is not in the request (the JS package's signed `fetch` hashes a large body with WebCrypto
+/// and hands it to `fetch` as it is) gives its hash.
 pub fn sign_request(
     key: &AccessKey,
     request: &mut HttpRequest,
@@ -63,12 +68,16 @@ pub fn sign_request(
     path_and_query: &str,
     now_unix_ms: i64,
 ) -> Result<()> {
-    let signed = signing::sign_target(
+    let hash = match request.header(header::X_MS_CONTENT_SHA256) {
+        Some(hash) => hash.to_string(),
+        None => signing::content_hash(&request.body),
+    };
+    let signed = signing::sign_target_hashed(
         key,
         &request.method,
         host,
         path_and_query,
-        &request.body,
+        hash,
         now_unix_ms.div_euclid(1000),
     )?;
     request.set_header(header::X_MS_DATE, signed.x_ms_date);

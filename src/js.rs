@@ -51,6 +51,7 @@ impl FetchTransport {
     pub fn new() -> FetchTransport {
         FetchTransport {
             fetch: None,
+            send: None,
             on_request: None,
             user_agent: true,
             raw: false,

@@ -217,6 +217,25 @@ pub fn sign_target(
     body: &[u8],
     unix_seconds: i64,
 ) -> Result<SignedHeaders> {
+    sign_target_hashed(
+        key,
+        method,
+        host,
+        path_and_query,
+        content_hash(body),
+        unix_seconds,
+    )
+}
+
+/// [`sign_target`] of a body whose [`content_hash`] is `hash`, computed before.
+pub fn sign_target_hashed(
+    key: &AccessKey,
+    method: &str,
+    host: &str,
+    path_and_query: &str,
+    hash: String,
+    unix_seconds: i64,
+) -> Result<SignedHeaders> {
     check_method(method)?;
     let x_ms_date = date::format_imf_fixdate(unix_seconds).ok_or_else(|| {
         Error::new(
@@ -225,7 +244,6 @@ pub fn sign_target(
         )
         .with_target("date")
     })?;
-    let hash = content_hash(body);
     let sts = StringToSign::new(method, path_and_query, &x_ms_date, host, &hash);
     let sig = signature(key, &sts);
     Ok(SignedHeaders {

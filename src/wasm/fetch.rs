@@ -31,6 +31,11 @@ extern "C" {
     fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
 }
 
+thread_local! {
+    /// Random bytes not yet handed out, and how many of the pool's are used (all, at first).
+    static RANDOM: core::cell::RefCell<([u8; 256], usize)> = const { core::cell::RefCell::new(([0; 256], 256)) };
+}
+
 /// A caller's `AbortSignal` (for a Worker, the incoming request's signal): a call given it stops with
 /// [`ErrorKind::Aborted`] once it aborts, during a request or a wait between retries.
 pub struct JsSignal(pub AbortSignal);
@@ -76,12 +81,25 @@ impl Environment for JsEnvironment {
         js_sys::Math::random()
     }
 
+    /// From a pool refilled 256 bytes at a time: one `crypto.getRandomValues` call (in Node, a
+    /// `randomFillSync`) per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
-        if get_random_values(out).is_err() {
+        RANDOM.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let (bytes, used) = &mut *pool;
             for b in out.iter_mut() {
-                *b = (js_sys::Math::random() * 256.0) as u8;
+                if *used == bytes.len() {
+                    if get_random_values(bytes).is_err() {
+                        for b in bytes.iter_mut() {
+                            *b = (js_sys::Math::random() * 256.0) as u8;
+                        }
+                    }
+                    *used = 0;
+                }
+                *b = core::mem::take(&mut bytes[*used]);
+                *used += 1;
             }
-        }
+        });
     }
 }
 
@@ -108,8 +126,12 @@ impl JsonBody for FetchBody {
 /// `FetchTransport::new()` (see [`crate::js`]) or set the fields.
 #[derive(Clone)]
 pub struct FetchTransport {
-    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
+    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`), or `send`.
     pub fetch: Option<Function>,
+    /// The runtime entry's own transport, when there is no caller's `fetch` (the Node entry's node:http
+    /// one, `js/node-http.js`): `send(method, url, [name, value, ...], body?, signal?, maxBytes)` resolves
+    /// with `[status, statusText, [name, value, ...], bytes | null]` (null: longer than `maxBytes`).
+    pub send: Option<Function>,
     /// Called after each attempt with `{ request, response, durationMs }`.
     pub on_request: Option<Function>,
     /// False in browsers, which do not let scripts set `User-Agent`.
@@ -160,33 +182,33 @@ async fn wait(promise: Promise) -> Result<JsValue> {
     JsFuture::from(promise).await.map_err(|e| network(&e))
 }
 
-/// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all.
-async fn read_limited(response: &web_sys::Response) -> Result<String> {
-    let too_large = || {
-        Error::new(
-            ErrorKind::InvalidResponse,
-            "the response body is larger than 1 MiB",
-        )
-    };
-    let Some(stream) = response.body() else {
-        return Ok(String::new());
-    };
-    let headers = response.headers();
-    let header = |name| headers.get(name).ok().flatten();
-    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+/// The response body, refused past [`MAX_RESPONSE_BYTES`] without reading it all. `headers` are the
+/// response's.
+async fn read_limited(
+    response: &web_sys::Response,
+    headers: &[(String, String)],
+) -> Result<String> {
+    let header = |name| crate::header::find(headers, name);
+    let declared = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
     match declared {
         Some(n) if n > MAX_RESPONSE_BYTES as u64 => {
-            let _ = stream.cancel();
+            if let Some(stream) = response.body() {
+                let _ = stream.cancel();
+            }
             return Err(too_large());
         }
-        // A declared length bounds an unencoded body (`fetch` reads no further): one read. A compressed
-        // body may inflate past it, so it is read chunk by chunk below.
+        // A declared length bounds an unencoded body (`fetch` reads no further): one read, without the
+        // body's stream (creating it is a noticeable part of a call in Node). A compressed body may
+        // inflate past it, so it is read chunk by chunk below.
         Some(_) if header("content-encoding").is_none() => {
             let text = wait(response.text().map_err(|e| network(&e))?).await?;
             return Ok(text.as_string().unwrap_or_default());
         }
         _ => {}
     }
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
     let reader = stream.get_reader();
     let read: Function = get(&reader, "read").unchecked_into();
     let mut bytes = Vec::new();
@@ -216,17 +238,26 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
         bytes.resize(at + len, 0);
         value.copy_to(&mut bytes[at..]);
     }
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    Ok(text_of(bytes))
 }
 
-/// `[[name, value], ...]` of a `Headers`.
+/// The body's text. A body that is not UTF-8 cannot be the service's JSON: it reads as one U+FFFD, which
+/// the JSON reader refuses (and an error status stays an error status).
+fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|_| String::from("\u{FFFD}"))
+}
+
+/// `[[name, value], ...]` of a `Headers`, through one `Array.from` (not a JS iterator step per header).
 fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
-    gloo_net::http::Headers::from_raw(headers.clone())
-        .entries()
-        .collect()
+    let list = Array::from(headers);
+    let mut out = Vec::with_capacity(list.length() as usize);
+    for pair in list.iter() {
+        let pair: &Array = pair.unchecked_ref();
+        if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            out.push((n, v));
+        }
+    }
+    out
 }
 
 fn pairs_to_js<N: AsRef<str>>(pairs: &[(N, String)]) -> Array {
@@ -256,15 +287,14 @@ impl FetchTransport {
             None => RequestInit::new(),
         };
         init.set_method(&request.method);
-        let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
+        // A plain object: `fetch` checks it once, where a `Headers` checks each `append` (a call into the
+        // runtime each). The names are unique (the client's own, or a caller's from a `Headers`).
+        let headers = Object::new();
         for (name, value) in &request.headers {
             if !self.user_agent && name.eq_ignore_ascii_case(crate::header::USER_AGENT) {
                 continue;
             }
-            headers.append(name, value).map_err(|_| {
-                Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
-                    .with_target("headers")
-            })?;
+            set(&headers, name, &JsValue::from_str(value));
         }
         init.set_headers(&headers);
         if !request.body.is_empty() {
@@ -417,6 +447,9 @@ impl FetchTransport {
         request: &HttpRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<(Response<FetchBody>, String)> {
+        if let Some(send) = &self.send {
+            return self.exchange_with(send, request, signal).await;
+        }
         let response = self.fetch(request, signal).await?;
         let status = response.status();
         if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status)
@@ -424,10 +457,7 @@ impl FetchTransport {
             if let Some(body) = response.body() {
                 let _ = body.cancel();
             }
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                "the server answered with a redirect, which the service never does; it was not followed",
-            ));
+            return Err(redirected());
         }
         let headers = header_pairs(&response.headers());
         let status_text = response.status_text();
@@ -438,7 +468,7 @@ impl FetchTransport {
             }
         } else {
             FetchBody {
-                text: read_limited(&response).await?,
+                text: read_limited(&response, &headers).await?,
                 raw: None,
             }
         };
@@ -451,4 +481,76 @@ impl FetchTransport {
             status_text,
         ))
     }
+
+    /// [`FetchTransport::exchange`] through the entry's own transport `send`.
+    async fn exchange_with(
+        &self,
+        send: &Function,
+        request: &HttpRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(Response<FetchBody>, String)> {
+        let headers = Array::new();
+        for (name, value) in &request.headers {
+            headers.push(&JsValue::from_str(name));
+            headers.push(&JsValue::from_str(value));
+        }
+        let args = Array::new();
+        args.push(&JsValue::from_str(&request.method));
+        args.push(&JsValue::from_str(&request.url));
+        args.push(&headers);
+        args.push(&if request.body.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            Uint8Array::from(request.body.as_slice()).into()
+        });
+        args.push(signal.map_or(&JsValue::UNDEFINED, |s| s.as_ref()));
+        args.push(&JsValue::from_f64(MAX_RESPONSE_BYTES as f64));
+        let sent = send
+            .apply(&JsValue::UNDEFINED, &args)
+            .map_err(|e| network(&e))?;
+        let answer = Array::from(&wait(Promise::resolve(&sent)).await?);
+        let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+        if (300..400).contains(&status) {
+            return Err(redirected());
+        }
+        let names = Array::from(&answer.get(2));
+        let mut pairs = Vec::with_capacity(names.length() as usize / 2);
+        let mut i = 0;
+        while i + 1 < names.length() {
+            if let (Some(n), Some(v)) = (names.get(i).as_string(), names.get(i + 1).as_string()) {
+                pairs.push((n, v));
+            }
+            i += 2;
+        }
+        let bytes = answer
+            .get(3)
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| too_large())?
+            .to_vec();
+        Ok((
+            Response {
+                status,
+                headers: pairs,
+                body: FetchBody {
+                    text: text_of(bytes),
+                    raw: None,
+                },
+            },
+            answer.get(1).as_string().unwrap_or_default(),
+        ))
+    }
+}
+
+fn redirected() -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        "the server answered with a redirect, which the service never does; it was not followed",
+    )
+}
+
+fn too_large() -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        "the response body is larger than 1 MiB",
+    )
 }

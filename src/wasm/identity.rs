@@ -59,7 +59,7 @@ impl<'a> TokenOut<'a> {
 }
 
 /// The client options of the JS API: `{ apiVersion?, retry?: { maxRetries, baseDelayMs, maxDelayMs },
-/// timeoutMs?, userAgentPrefix?, allowInsecureConnection?, fetch?, onRequest?, sendUserAgent }` (the
+/// timeoutMs?, userAgentPrefix?, allowInsecureConnection?, fetch?, onRequest?, sendUserAgent, transport? }` (the
 /// package's JS checks the numbers first), as the library's options and a transport.
 fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     let defaults = RetryOptions::default();
@@ -84,6 +84,7 @@ fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     };
     let transport = FetchTransport {
         fetch: get(options, "fetch").dyn_into::<Function>().ok(),
+        send: get(options, "transport").dyn_into::<Function>().ok(),
         on_request: get(options, "onRequest").dyn_into::<Function>().ok(),
         user_agent: get(options, "sendUserAgent").as_bool() != Some(false),
         raw: false,
@@ -268,7 +269,9 @@ impl SignedFetch {
     #[wasm_bindgen(constructor)]
     pub fn new(connection_string: &str, options: &JsValue) -> Result<SignedFetch, JsValue> {
         let (client_options, mut transport) = settings(options);
+        // The caller reads the `Response`: sent with `fetch`, never the entry's own transport.
         transport.raw = true;
+        transport.send = None;
         let client = IdentityClient::new(
             connection_string,
             client_options.clone(),

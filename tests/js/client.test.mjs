@@ -426,6 +426,50 @@ test("createSignedFetch signs any ACS call (verified by the strict server) and r
   assert.equal(strict.log.slice(before).filter((r) => r.failure).length, 0);
 });
 
+test("createSignedFetch hashes a large body with WebCrypto: the strict server verifies it, and a caller's x-ms-content-sha256 is replaced", async () => {
+  const signedFetch = createSignedFetch(strictCs);
+  const before = strict.log.length;
+  // 1 MiB (hashed by WebCrypto and sent as given) and 100 bytes (hashed in the wasm module).
+  for (const size of [1 << 20, 100]) {
+    const body = JSON.stringify({ pad: "p".repeat(size) });
+    for (const init of [{ body }, { body: new TextEncoder().encode(body), headers: { "x-ms-content-sha256": "c29tZXRoaW5nIGVsc2U=" } }]) {
+      const res = await signedFetch("/identities?api-version=2023-10-01", { method: "POST", ...init });
+      assert.equal(res.status, 201, `${size} bytes`);
+      await res.arrayBuffer();
+    }
+  }
+  const seen = strict.log.slice(before);
+  assert.equal(seen.length, 4);
+  assert.deepEqual(seen.map((r) => r.failure), [null, null, null, null]);
+  assert.deepEqual(seen.map((r) => r.body.length), [(1 << 20) + 10, (1 << 20) + 10, 110, 110]);
+});
+
+test("in Node the client sends over node:http, not the global fetch; a caller's fetch is used when given; request ids stay unique", async () => {
+  const global = globalThis.fetch;
+  let globalCalls = 0;
+  globalThis.fetch = (...args) => {
+    globalCalls++;
+    return global(...args);
+  };
+  try {
+    const before = strict.log.length;
+    const client = new CommunicationIdentityClient(strictCs);
+    for (let i = 0; i < 40; i++) await client.createUser();
+    assert.equal(globalCalls, 0);
+    let given = 0;
+    const viaFetch = new CommunicationIdentityClient(strictCs, { fetch: (url, init) => (given++, global(url, init)) });
+    await viaFetch.createUser();
+    assert.equal(given, 1);
+    const seen = strict.log.slice(before);
+    assert.deepEqual(seen.map((r) => r.failure), Array(41).fill(null));
+    const ids = seen.map((r) => r.headers["x-ms-client-request-id"]);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(new Set(ids).size, 41);
+  } finally {
+    globalThis.fetch = global;
+  }
+});
+
 test("createSignedFetch refuses a URL on another origin before signing or sending anything", async () => {
   let calls = 0;
   const signedFetch = createSignedFetch(strictCs, { fetch: () => { calls++; return Promise.reject(new Error("no request was expected")); } });

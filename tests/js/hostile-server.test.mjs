@@ -102,7 +102,10 @@ after(() => {
   other.close();
 });
 
-const client = () => new CommunicationIdentityClient(`endpoint=http://127.0.0.1:${port}/;accesskey=${Buffer.from("hostile test key").toString("base64")}`, { retry: { maxRetries: 0 }, timeoutMs: TIMEOUT_MS });
+// Each scenario runs over both transports of the Node entry: its own node:http one (the default) and the
+// global fetch (undici) given as options.fetch, the path Workers, Deno and browsers take.
+const TRANSPORTS = [["node:http", {}], ["fetch", { fetch: globalThis.fetch }]];
+const client = (transport = {}) => new CommunicationIdentityClient(`endpoint=http://127.0.0.1:${port}/;accesskey=${Buffer.from("hostile test key").toString("base64")}`, { retry: { maxRetries: 0 }, timeoutMs: TIMEOUT_MS, ...transport });
 
 // ---- behaviours ------------------------------------------------------------------------------------
 
@@ -265,12 +268,12 @@ async function outcome(c, op) {
 
 const results = [];
 
-for (const [name, behaviour, op, allowed, fields] of SCENARIOS) {
-  test(`hostile: ${name} -> ${allowed.join(" or ")} in time, then the same client works`, async () => {
-    const c = client();
+for (const [transportName, transport] of TRANSPORTS) for (const [name, behaviour, op, allowed, fields] of SCENARIOS) {
+  test(`hostile (${transportName}): ${name} -> ${allowed.join(" or ")} in time, then the same client works`, async () => {
+    const c = client(transport);
     queue = [behaviour];
     const o = await outcome(c, op);
-    results.push(`${name}: ${o.code} in ${o.ms} ms`);
+    results.push(`${transportName}: ${name}: ${o.code} in ${o.ms} ms`);
     assert.ok(allowed.includes(o.code), `${name}: got ${o.code} ${o.error ? o.error.message : ""}`);
     assert.ok(o.ms < TIMEOUT_MS + SLACK_MS, `${name}: took ${o.ms} ms`);
     for (const [k, v] of Object.entries(fields || {})) assert.equal(o.error[k], v, `${name}: ${k}`);
@@ -283,8 +286,8 @@ for (const [name, behaviour, op, allowed, fields] of SCENARIOS) {
   });
 }
 
-test("a redirect to another origin does not carry the signature there", async () => {
-  const c = client();
+for (const [transportName, transport] of TRANSPORTS) test(`a redirect to another origin does not carry the signature there (${transportName})`, async () => {
+  const c = client(transport);
   seen.length = 0;
   queue = [(socket) => socket.end(response("307 Temporary Redirect", { location: `http://127.0.0.1:${otherPort}/identities?api-version=2023-10-01` }))];
   const o = await outcome(c, "createUser");
