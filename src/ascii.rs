@@ -8,6 +8,15 @@ pub(crate) fn find(s: &str, byte: u8) -> Option<usize> {
     s.bytes().position(|b| b == byte)
 }
 
+/// The index of the first occurrence of `needle` (which starts with an ASCII byte, so the index is a
+/// character boundary) in `s`: `str::find` with a `&str` pattern, without the standard library's
+/// two-way searcher.
+pub(crate) fn find_str(s: &str, needle: &str) -> Option<usize> {
+    s.as_bytes()
+        .windows(needle.len().max(1))
+        .position(|w| w == needle.as_bytes())
+}
+
 /// The index of the last `byte` in `s`.
 pub(crate) fn rfind(s: &str, byte: u8) -> Option<usize> {
     s.bytes().rposition(|b| b == byte)

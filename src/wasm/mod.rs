@@ -13,6 +13,7 @@
 //! member ([`convert`]) so that each bad one is reported by name.
 
 mod convert;
+mod credential;
 mod fetch;
 mod identifier;
 mod identity;
