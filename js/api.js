@@ -412,7 +412,7 @@ function credentialOptions(options = {}) {
 async function entraToken(credential, scopes, options) {
   const call = callOptions(options ?? {});
   try {
-    return await credential.getToken(scopes, { abortSignal: call.abortSignal });
+    return await credential.getToken(typeof scopes === "string" ? [scopes] : scopes, { abortSignal: call.abortSignal });
   } catch (e) {
     throw toAcsError(e);
   }

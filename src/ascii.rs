@@ -86,5 +86,10 @@ mod tests {
             proptest::prop_assert_eq!(super::split_once(&s, byte), s.split_once(c));
             proptest::prop_assert_eq!(super::split(&s, byte).collect::<Vec<_>>(), s.split(c).collect::<Vec<_>>());
         }
+
+        #[test]
+        fn find_str_is_str_find(s in "[AS1é ]{0,16}", needle in proptest::sample::select(vec!["AADSTS", "A", "S1", " Trace", "AS é"])) {
+            proptest::prop_assert_eq!(super::find_str(&s, needle), s.find(needle));
+        }
     }
 }

@@ -348,13 +348,14 @@ impl EntraCredential {
     }
 
     /// `getToken(scopes, { abortSignal? })` of `@azure/core-auth`: resolves with `{ token,
-    /// expiresOnTimestamp, refreshAfterTimestamp, tokenType }`. `scopes` is a string or an array of them.
+    /// expiresOnTimestamp, refreshAfterTimestamp, tokenType }`. `scopes` is an array of strings (the
+    /// package's JS makes one of a single string).
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, scopes: JsValue, options: JsValue) -> Promise {
         let app = Rc::clone(&self.app);
         let cause = Rc::clone(&self.cause);
         future_to_promise(async move {
-            let scopes = scope_list(&scopes).map_err(convert::error)?;
+            let scopes = super::identity::strings(&scopes).map_err(convert::error)?;
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let signal = get(&options, "abortSignal")
                 .dyn_into::<web_sys::AbortSignal>()
@@ -387,19 +388,4 @@ impl EntraCredential {
             Ok(out.into())
         })
     }
-}
-
-/// `scopes` of `getToken`: one string or an array of strings.
-fn scope_list(scopes: &JsValue) -> Result<Vec<String>> {
-    if let Some(one) = scopes.as_string() {
-        return Ok(vec![one]);
-    }
-    let fail = || invalid("scopes", "scopes must be a string or an array of strings");
-    if !Array::is_array(scopes) {
-        return Err(fail());
-    }
-    Array::from(scopes)
-        .iter()
-        .map(|s| s.as_string().ok_or_else(fail))
-        .collect()
 }

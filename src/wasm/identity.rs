@@ -123,7 +123,7 @@ pub(crate) fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     (client_options, transport)
 }
 
-fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
+pub(crate) fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
     let fail = || invalid("scopes", "scopes must be an array of strings");
     if !Array::is_array(value) {
         return Err(fail());

@@ -39,7 +39,7 @@ let emu; // Entra on, local auth off, plain http
 let keyed; // local auth on
 before(async () => {
   [emu, keyed] = await Promise.all([
-    startEmulator({ extraArgs: ["--disable-local-auth"], env: ENTRA_ENV }),
+    startEmulator({ faults: true, extraArgs: ["--disable-local-auth"], env: ENTRA_ENV }),
     startEmulator(),
   ]);
 });
@@ -144,6 +144,24 @@ describe("the package's ClientSecretCredential against the emulator (local auth 
     assert.equal(new Set(users.map((u) => u.communicationUserId)).size, 32);
     assert.equal(after.tokenRequests - before.tokenRequests, 1);
     assert.equal(end.tokenRequests, after.tokenRequests, "the cached token served the deletes");
+  });
+
+  test("retries carry the same bearer token: a 503 twice, then the answer, on one token request", async () => {
+    const attempts = [];
+    const faulty = (url, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("x-emulator-fault", "503;times=2;retry-after-ms=10");
+      attempts.push(headers);
+      return fetch(url, { ...init, headers });
+    };
+    const before = await stats();
+    const client = new CommunicationIdentityClient(emu.url, secretCredential(), { fetch: faulty, retry: { maxRetries: 3, baseDelayMs: 10 } });
+    const user = await client.createUser();
+    assert.match(user.communicationUserId, /^8:acs:/);
+    assert.equal(attempts.length, 3, "two 503s retried");
+    assert.equal(new Set(attempts.map((h) => h.get("authorization"))).size, 1, "one token for every attempt");
+    assert.equal(new Set(attempts.map((h) => h.get("x-ms-client-request-id"))).size, 1, "one request id");
+    assert.equal((await stats()).tokenRequests - before.tokenRequests, 1);
   });
 
   test("createSignedFetch with a token credential sends any request with the bearer token", async () => {
