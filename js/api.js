@@ -88,6 +88,9 @@ function resolveOptions(options = {}) {
   };
 }
 
+/** The wasm objects of this package's Entra credentials, by credential. */
+const entraCredentials = new WeakMap();
+
 /** A key credential (`{ key }`, as `AzureKeyCredential`) or a token credential (`{ getToken }`). */
 function isCredential(value) {
   return value !== null && typeof value === "object" && (typeof value.getToken === "function" || "key" in value);
@@ -104,7 +107,11 @@ function makeClient(Kind, args) {
     if (!isCredential(second)) {
       throw invalidArgument("credential", "the credential must be a key credential ({ key }) or a token credential ({ getToken })");
     }
-    return core((e, c, o) => Kind.withCredential(e, c, o), String(first), second, resolveOptions(third));
+    const options = resolveOptions(third);
+    // One of this package's Entra credentials: a 401 to its token drops the token it caches, too.
+    const entra = entraCredentials.get(second);
+    if (entra) options.credentialReset = () => entra.clearCache();
+    return core((e, c, o) => Kind.withCredential(e, c, o), String(first), second, options);
   }
   return core((cs, o) => new Kind(cs, o), String(first), resolveOptions(second));
 }
@@ -436,6 +443,7 @@ export class ClientSecretCredential {
       stringArgument(clientSecret, "clientSecret"),
       credentialOptions(options),
     );
+    entraCredentials.set(this, this.#credential);
   }
 
   /** `{ token, expiresOnTimestamp, refreshAfterTimestamp, tokenType }` for `scopes`. */
@@ -461,6 +469,7 @@ export class ClientAssertionCredential {
       getAssertion,
       credentialOptions(options),
     );
+    entraCredentials.set(this, this.#credential);
   }
 
   /** `{ token, expiresOnTimestamp, refreshAfterTimestamp, tokenType }` for `scopes`. */

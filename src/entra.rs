@@ -679,6 +679,12 @@ where
     pub fn authority(&self) -> &Authority {
         &self.app.authority
     }
+
+    /// Forgets the cached token (a service answered 401 to it), so that the next
+    /// [`TokenProvider::get_token`] asks the authority.
+    pub fn clear_cache(&self) {
+        self.app.cache.clear();
+    }
 }
 
 impl<T, E> TokenProvider<E::Signal> for ClientSecretCredential<T, E>
@@ -739,6 +745,12 @@ where
             app: Confidential::new(authority, client_id, transport, env)?,
             assertion,
         })
+    }
+
+    /// Forgets the cached token (a service answered 401 to it), so that the next
+    /// [`TokenProvider::get_token`] asks the authority.
+    pub fn clear_cache(&self) {
+        self.app.cache.clear();
     }
 }
 

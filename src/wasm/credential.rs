@@ -104,6 +104,9 @@ fn rejection(e: &JsValue, fallback: &'static str) -> Error {
 /// [`BearerCredential`], which caches its tokens.
 pub(crate) struct JsTokenProvider {
     credential: JsValue,
+    /// Drops the cached token of one of this package's Entra credentials (`options.credentialReset`, set
+    /// by the package's JS), so that the token asked after a 401 is a new one.
+    reset: Option<Function>,
     /// What the last failed `getToken` threw or rejected with, for the `cause` of the call's error.
     cause: RefCell<JsValue>,
 }
@@ -159,7 +162,7 @@ pub(crate) enum JsCredential {
 
 impl JsCredential {
     /// A key credential (an object with `key`) or a token credential (an object with `getToken`), checked.
-    pub(crate) fn from_js(value: JsValue) -> Result<JsCredential> {
+    pub(crate) fn from_js(value: JsValue, options: &JsValue) -> Result<JsCredential> {
         let fail = || {
             invalid(
                 "credential",
@@ -173,6 +176,7 @@ impl JsCredential {
             return Ok(JsCredential::Token(BearerCredential::new(
                 JsTokenProvider {
                     credential: value,
+                    reset: get(options, "credentialReset").dyn_into().ok(),
                     cause: RefCell::new(JsValue::UNDEFINED),
                 },
             )));
@@ -223,7 +227,12 @@ impl Credential<JsSignal> for JsCredential {
 
     fn unauthorized(&self) -> bool {
         match self {
-            JsCredential::Token(bearer) => Credential::<JsSignal>::unauthorized(bearer),
+            JsCredential::Token(bearer) => {
+                if let Some(reset) = &bearer.provider().reset {
+                    let _ = reset.call0(&JsValue::UNDEFINED);
+                }
+                Credential::<JsSignal>::unauthorized(bearer)
+            }
             _ => false,
         }
     }
@@ -345,6 +354,16 @@ impl EntraCredential {
             app: Rc::new(App::Assertion(app)),
             cause,
         })
+    }
+
+    /// Forgets the cached token, so that the next `getToken` asks the authority (the package's clients
+    /// call it when the service answered 401 to the token).
+    #[wasm_bindgen(js_name = clearCache)]
+    pub fn clear_cache(&self) {
+        match &*self.app {
+            App::Secret(c) => c.clear_cache(),
+            App::Assertion(c) => c.clear_cache(),
+        }
     }
 
     /// `getToken(scopes, { abortSignal? })` of `@azure/core-auth`: resolves with `{ token,

@@ -25,11 +25,12 @@ type Inner = IdentityClient<FetchTransport, JsEnvironment, JsCredential>;
 fn client(
     endpoint: &str,
     credential: JsValue,
+    js_options: &JsValue,
     options: ClientOptions,
     transport: FetchTransport,
 ) -> Result<Inner, Error> {
     let endpoint = credential::endpoint(endpoint)?;
-    let credential = JsCredential::from_js(credential)?;
+    let credential = JsCredential::from_js(credential, js_options)?;
     IdentityClient::with_credential(endpoint, credential, options, transport, JsEnvironment)
 }
 
@@ -265,8 +266,8 @@ impl Client {
         options: &JsValue,
     ) -> Result<Client, JsValue> {
         let (client_options, transport) = settings(options);
-        let inner =
-            client(endpoint, credential, client_options, transport).map_err(convert::error)?;
+        let inner = client(endpoint, credential, options, client_options, transport)
+            .map_err(convert::error)?;
         Ok(Client {
             inner: Rc::new(inner),
         })
@@ -335,8 +336,14 @@ impl SignedFetch {
     ) -> Result<SignedFetch, JsValue> {
         let (client_options, mut transport) = settings(options);
         transport.raw = true;
-        let client = client(endpoint, credential, client_options.clone(), transport)
-            .map_err(convert::error)?;
+        let client = client(
+            endpoint,
+            credential,
+            options,
+            client_options.clone(),
+            transport,
+        )
+        .map_err(convert::error)?;
         Ok(SignedFetch {
             client,
             options: client_options,

@@ -268,6 +268,26 @@ describe("the package's ClientSecretCredential against the emulator (local auth 
     assert.deepEqual(seen, [401, 401]);
   });
 
+  test("a 401 to the package's own credential's token: its cached token is dropped, the authority asked again", async () => {
+    let answered = 0;
+    // The resource refuses the first request (as if the token had been revoked), then serves.
+    const resource = async (url, init) => {
+      if (answered++ === 0) {
+        return new Response(JSON.stringify({ error: { code: "InvalidAuthenticationToken", message: "refused" } }), { status: 401 });
+      }
+      return fetch(url, init);
+    };
+    const credential = secretCredential();
+    await credential.getToken(SCOPE); // cached before the client's first call
+    const before = await stats();
+    const client = new CommunicationIdentityClient(emu.url, credential, { fetch: resource });
+    const user = await client.createUser();
+    assert.equal(answered, 2, "one retry");
+    assert.equal((await stats()).tokenRequests - before.tokenRequests, 1, "the retry's token came from the authority, not the cache");
+    await client.deleteUser(user);
+    assert.equal((await stats()).tokenRequests - before.tokenRequests, 1, "then the new token is cached");
+  });
+
   test("a getToken that returns null or throws is ERR_AUTHENTICATION, the thrown error kept as cause", async () => {
     const none = await new CommunicationIdentityClient(emu.url, { getToken: async () => null }).createUser().catch((x) => x);
     assert.ok(none instanceof AcsError);
