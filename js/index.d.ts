@@ -237,7 +237,7 @@ export interface SignedFetchInit extends Omit<RequestInit, "body"> {
 }
 
 /**
- * A fetch that signs and retries every ACS REST call to the resource; relative URLs resolve against the
+ * A fetch that authorizes (HMAC or bearer token) and retries every ACS REST call to the resource; relative URLs resolve against the
  * endpoint, and a URL on another origin is refused (`ERR_INVALID_ARGUMENT`, target `url`).
  */
 export declare function createSignedFetch(

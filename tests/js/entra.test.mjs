@@ -6,8 +6,10 @@
 //   tenant, unknown app, client assertion) as ERR_AUTHENTICATION without the secret, a 401 answered by one
 //   fresh token and one retry;
 // - a second emulator with local auth on: AzureKeyCredential.update() rotates the key of a live client;
-// - `--tls`: @azure/identity's ClientSecretCredential with the package's client, in a child Node that
-//   trusts the emulator's certificate (NODE_EXTRA_CA_CERTS is read when Node starts; MSAL wants https).
+// - `--tls`: @azure/identity's ClientSecretCredential with the package's client, and the package's
+//   ClientSecretCredential with the official @azure/communication-identity client, in child Nodes that
+//   trust the emulator's certificate (NODE_EXTRA_CA_CERTS is read when Node starts; MSAL and the official
+//   bearer policy want https).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -454,7 +456,27 @@ describe("the Entra credentials with an authority of the test's (fetch injected)
   });
 });
 
-describe("@azure/identity's ClientSecretCredential with the package's client (https)", () => {
+/** Runs `script` (an ES module) in a child Node that trusts `emulator`'s certificate; its last line is JSON. */
+function runTrusting(emulator, script) {
+  const env = {
+    ...process.env,
+    NODE_EXTRA_CA_CERTS: emulator.certFile,
+    ENDPOINT: emulator.url,
+    AUTHORITY: `https://localhost:${emulator.port}`,
+    TENANT,
+    CLIENT,
+    SECRET,
+  };
+  for (const name of Object.keys(env)) if (name.startsWith("AZURE_")) delete env[name];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split("\n").pop()));
+    });
+  });
+}
+
+describe("with the official packages (https)", () => {
   let secure;
   before(async () => {
     secure = await startEmulator({ tls: true, extraArgs: ["--disable-local-auth"], env: ENTRA_ENV });
@@ -482,22 +504,7 @@ describe("@azure/identity's ClientSecretCredential with the package's client (ht
       console.log(JSON.stringify({ ids: users.map((u) => u.communicationUserId), token, both: both.token, afterDelete,
         before, first, end: await stats() }));
     `;
-    const env = {
-      ...process.env,
-      NODE_EXTRA_CA_CERTS: secure.certFile,
-      ENDPOINT: secure.url,
-      AUTHORITY: `https://localhost:${secure.port}`,
-      TENANT,
-      CLIENT,
-      SECRET,
-    };
-    for (const name of Object.keys(env)) if (name.startsWith("AZURE_")) delete env[name];
-    const r = await new Promise((resolve, reject) => {
-      execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout.trim().split("\n").pop()));
-      });
-    });
+    const r = await runTrusting(secure, script);
     assert.equal(new Set(r.ids).size, 32);
     assert.equal(r.first.tokenRequests - r.before.tokenRequests, 1, "one token request for 32 concurrent first calls");
     assert.equal(r.end.tokenRequests, r.first.tokenRequests, "the cached token served every later call");
@@ -506,5 +513,30 @@ describe("@azure/identity's ClientSecretCredential with the package's client (ht
     assert.equal(r.afterDelete, 404);
     assert.match(secure.logs(), /route="POST \/\{tenant\}\/oauth2\/v2\.0\/token" status=200/);
     assert.ok(!secure.logs().includes(SECRET));
+  });
+
+  test("the package's ClientSecretCredential works in the official @azure/communication-identity client", async () => {
+    const r = await runTrusting(secure, `
+      import { ClientSecretCredential } from "./dist/node.js";
+      import { CommunicationIdentityClient } from "@azure/communication-identity";
+      const { ENDPOINT, AUTHORITY, TENANT, CLIENT, SECRET } = process.env;
+      const stats = async () => (await fetch(ENDPOINT + "/emulator/entra/stats")).json();
+      const credential = new ClientSecretCredential(TENANT, CLIENT, SECRET, { authorityHost: AUTHORITY });
+      const client = new CommunicationIdentityClient(ENDPOINT, credential);
+      const before = await stats();
+      const user = await client.createUser();
+      const { token } = await client.getToken(user, ["chat"]);
+      await client.deleteUser(user);
+      const after = await stats();
+      const wrong = new CommunicationIdentityClient(ENDPOINT, new ClientSecretCredential(TENANT, CLIENT, "wrong~secret_0123456789", { authorityHost: AUTHORITY }));
+      const refused = await wrong.createUser().then(() => null, (e) => ({ name: e.name, code: e.code, serviceCode: e.serviceCode, text: JSON.stringify(e) + e.message + e.stack }));
+      console.log(JSON.stringify({ id: user.communicationUserId, token, before, after, refused }));
+    `);
+    assert.match(r.id, /^8:acs:/);
+    assert.equal(claimsOf(r.token).acsScope, "chat");
+    assert.equal(r.after.tokenRequests - r.before.tokenRequests, 1, "the official client's calls were served by one token of the package's credential");
+    assert.equal(r.refused.code, "ERR_AUTHENTICATION", "the credential's AcsError reaches the caller");
+    assert.equal(r.refused.serviceCode, "AADSTS7000215");
+    assert.ok(!r.refused.text.includes("wrong~secret_0123456789"));
   });
 });
