@@ -110,7 +110,7 @@ function makeClient(Kind, args) {
     const options = resolveOptions(third);
     // One of this package's Entra credentials: a 401 to its token drops the token it caches, too.
     const entra = entraCredentials.get(second);
-    if (entra) options.credentialReset = () => entra.clearCache();
+    options.credentialReset = entra ? () => entra.clearCache() : undefined;
     return core((e, c, o) => Kind.withCredential(e, c, o), String(first), second, options);
   }
   return core((cs, o) => new Kind(cs, o), String(first), resolveOptions(second));

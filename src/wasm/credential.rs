@@ -71,6 +71,10 @@ fn rejection(e: &JsValue, fallback: &'static str) -> Error {
     if code == "ERR_ABORTED" || get_string(e, "name").as_deref() == Some("AbortError") {
         return Error::new(ErrorKind::Aborted, "the call was aborted");
     }
+    // Only this package's own errors (`AcsError`s, whose messages never hold a secret) lend their words.
+    if get_string(e, "name").as_deref() != Some("AcsError") {
+        return authentication(fallback);
+    }
     let message = get_string(e, "message").unwrap_or_default();
     if code == ErrorKind::Authentication.code() && !message.is_empty() {
         let text = |name| get_string(e, name);
@@ -89,8 +93,8 @@ fn rejection(e: &JsValue, fallback: &'static str) -> Error {
             None => Error::new(ErrorKind::Authentication, message),
         };
     }
-    // This package's own errors carry no secret: their message says what failed (the authority could not
-    // be reached, say). A foreign error's message is left to its `cause`.
+    // Another of this package's errors: its message says what failed (the authority could not be reached,
+    // say). A foreign error's message is left to its `cause`.
     if code.starts_with("ERR_") && !message.is_empty() {
         let mut text = String::from(fallback);
         text.push_str(": ");

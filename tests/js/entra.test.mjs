@@ -303,6 +303,15 @@ describe("the package's ClientSecretCredential against the emulator (local auth 
     assert.equal(thrown.code, "ERR_AUTHENTICATION");
     assert.equal(thrown.cause, boom);
 
+    // A foreign error's words stay in its cause, even with an ERR_ code: they are not this package's.
+    const foreign = Object.assign(new Error("token service said: password=hunter2"), { code: "ERR_UPSTREAM" });
+    const words = await new CommunicationIdentityClient(emu.url, { getToken: async () => { throw foreign; } })
+      .createUser()
+      .catch((x) => x);
+    assert.equal(words.code, "ERR_AUTHENTICATION");
+    assert.equal(words.cause, foreign);
+    assert.ok(!words.message.includes("hunter2") && !words.stack.includes("hunter2") && !JSON.stringify(words).includes("hunter2"));
+
     const sync = await new CommunicationIdentityClient(emu.url, { getToken() { throw boom; } }).createUser().catch((x) => x);
     assert.equal(sync.code, "ERR_AUTHENTICATION");
     assert.equal(sync.cause, boom);
@@ -446,6 +455,19 @@ describe("the Entra credentials with an authority of the test's (fetch injected)
     assert.equal(e.code, "ERR_AUTHENTICATION");
     assert.equal(e.cause, boom);
     assert.equal(requests.length, 1, "no token request without an assertion");
+  });
+
+  test("the authority unreachable: ERR_AUTHENTICATION naming the network failure, with the credential's ERR_NETWORK as cause", async () => {
+    const down = async () => { throw new TypeError("fetch failed"); };
+    const credential = new ClientSecretCredential(TENANT, CLIENT, SECRET, { fetch: down });
+    const direct = await credential.getToken(SCOPE).catch((x) => x);
+    assert.equal(direct.code, "ERR_NETWORK");
+    const client = new CommunicationIdentityClient("https://contoso.communication.azure.com", credential, { fetch: down });
+    const e = await client.createUser().catch((x) => x);
+    assert.equal(e.code, "ERR_AUTHENTICATION");
+    assert.match(e.message, /the token credential failed to give a token: the request could not be completed/);
+    assert.equal(e.cause.code, "ERR_NETWORK");
+    assert.ok(!everyText(e).includes(SECRET));
   });
 
   test("an aborted getToken is ERR_ABORTED", async () => {
