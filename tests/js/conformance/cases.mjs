@@ -8,6 +8,23 @@
 // "acs-identity-edge"`), `connectionString` points at the emulator, `runtime` names the runtime for messages.
 import * as expect from "./expect.mjs";
 
+/**
+ * The Microsoft Entra ID application the runners' emulator also authenticates (its --entra-* settings, in
+ * `emulatorEnv`): the emulator is the authority, on its own origin. Test values, not secrets of anyone's.
+ */
+export const entraApp = {
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  clientId: "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b",
+  clientSecret: "conformance~entra.secret_0123456789",
+};
+
+/** The environment every runner starts the emulator with. */
+export const emulatorEnv = {
+  ACS_EMULATOR_ENTRA_TENANT_ID: entraApp.tenantId,
+  ACS_EMULATOR_ENTRA_CLIENT_ID: entraApp.clientId,
+  ACS_EMULATOR_ENTRA_CLIENT_SECRET: entraApp.clientSecret,
+};
+
 const PREVIEW = "2025-03-02-preview";
 const SCOPES = ["chat", "voip"];
 
@@ -761,6 +778,45 @@ export const cases = [
       assertNoKey(e, "wrong~secret_0123456789abcdef", "wrong secret");
       const http = expect.throws(() => new subject.pkg.ClientSecretCredential("t", "c", secret, { authorityHost: "http://login.example.com" }), "http authority");
       assertAcsError(subject, http, { code: "ERR_INVALID_ARGUMENT", target: "authorityHost" }, "http authority");
+    },
+  },
+  {
+    name: "Microsoft Entra ID with the emulator as authority: ClientSecretCredential's bearer tokens run the quickstart; a wrong secret is AADSTS7000215",
+    async run(subject) {
+      const endpoint = endpointOf(subject);
+      let tokenRequests = 0;
+      const countingFetch = (url, init) => {
+        if (String(url).includes("/oauth2/v2.0/token")) tokenRequests++;
+        return fetch(url, init);
+      };
+      const credential = new subject.pkg.ClientSecretCredential(entraApp.tenantId, entraApp.clientId, entraApp.clientSecret, {
+        authorityHost: endpoint,
+        fetch: countingFetch,
+      });
+      const traces = [];
+      const c = new subject.pkg.CommunicationIdentityClient(endpoint, credential, { onRequest: (t) => traces.push(t) });
+      const [a, b] = await Promise.all([c.createUser(), c.createUser()]);
+      expect.match(a.communicationUserId, USER_ID, "user id");
+      const { token } = await c.getToken(b, ["chat"]);
+      expect.equal((await whoami(subject, token)).status, 200, "the token works");
+      await c.revokeTokens(b);
+      expect.equal((await whoami(subject, token)).status, 401, "revoked");
+      await c.deleteUser(a);
+      await c.deleteUser(b);
+      expect.equal(tokenRequests, 1, "one token request for every call");
+      expect.equal(traces.length, 6, "six calls");
+      for (const { request } of traces) {
+        const headers = new Map(request.headers.map(([k, v]) => [k.toLowerCase(), v]));
+        expect.match(headers.get("authorization"), /^Bearer [\w-]+\.[\w-]+\.[\w-]*$/, "bearer authorization");
+        expect.equal(headers.has("x-ms-date"), false, "no x-ms-date");
+      }
+
+      const wrongSecret = "wrong~entra.secret_0123456789abcdef";
+      const wrong = new subject.pkg.ClientSecretCredential(entraApp.tenantId, entraApp.clientId, wrongSecret, { authorityHost: endpoint });
+      const e = await expect.rejects(new subject.pkg.CommunicationIdentityClient(endpoint, wrong).createUser());
+      assertAcsError(subject, e, { code: "ERR_AUTHENTICATION", statusCode: 401, serviceCode: "AADSTS7000215", correlationId: /^[0-9a-f-]{36}$/ }, "wrong secret");
+      assertNoKey(e, wrongSecret, "wrong secret");
+      assertNoKey(e, entraApp.clientSecret, "wrong secret (the real one)");
     },
   },
 ];
