@@ -1,7 +1,8 @@
 // The public JS API of acs-identity-edge, shared by every runtime entry (node.js, workerd.js, browser.js).
 // The WebAssembly module (src/wasm/, bound by wasm-bindgen) parses, signs, sends with fetch, retries and
-// reads the answers; this file checks and shapes arguments, turns the module's errors into `AcsError`
-// instances with stable codes, and holds the client-side `CommunicationTokenCredential`.
+// reads the answers, and runs the Microsoft Entra ID credentials (token requests, cache); this file checks
+// and shapes arguments, turns the module's errors into `AcsError` instances with stable codes, and holds
+// `AzureKeyCredential` and the client-side `CommunicationTokenCredential`.
 import * as wasm from "./acs_identity_edge.js";
 import { entry } from "./transport.js";
 
@@ -15,6 +16,8 @@ export class AcsError extends Error {
     for (const key of ["target", "statusCode", "serviceCode", "serviceMessage", "requestId", "msCv"]) {
       if (fields[key] !== undefined) this[key] = fields[key];
     }
+    // An authority's refusal: its request id is Entra's correlation id, named as MSAL names it.
+    if (fields.code === "ERR_AUTHENTICATION" && fields.requestId !== undefined) this.correlationId = fields.requestId;
   }
 }
 
@@ -89,6 +92,34 @@ function resolveOptions(options = {}) {
   };
 }
 
+/** The wasm objects of this package's Entra credentials, by credential. */
+const entraCredentials = new WeakMap();
+
+/** A key credential (`{ key }`, as `AzureKeyCredential`) or a token credential (`{ getToken }`). */
+function isCredential(value) {
+  return value !== null && typeof value === "object" && (typeof value.getToken === "function" || "key" in value);
+}
+
+/**
+ * The wasm object of a client or signed fetch: `new Kind(connectionString, options)`, or
+ * `Kind.withCredential(endpoint, credential, options)` when the second argument is a credential (or a third
+ * is given).
+ */
+function makeClient(Kind, args) {
+  const [first, second, third] = args;
+  if (args.length >= 3 || isCredential(second) || typeof second === "string") {
+    if (!isCredential(second)) {
+      throw invalidArgument("credential", "the credential must be a key credential ({ key }) or a token credential ({ getToken })");
+    }
+    const options = resolveOptions(third);
+    // One of this package's Entra credentials: a 401 to its token drops the token it caches, too.
+    const entra = entraCredentials.get(second);
+    options.credentialReset = entra ? () => entra.clearCache() : undefined;
+    return core((e, c, o) => Kind.withCredential(e, c, o), String(first), second, options);
+  }
+  return core((cs, o) => new Kind(cs, o), String(first), resolveOptions(second));
+}
+
 /** The per-call options the wasm module reads: `{ abortSignal?, timeoutMs? }`. */
 function callOptions(options) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
@@ -110,8 +141,13 @@ function userIdOf(user) {
 export class CommunicationIdentityClient {
   #client;
 
-  constructor(connectionString, options = {}) {
-    this.#client = core((cs, o) => new wasm.Client(cs, o), String(connectionString), resolveOptions(options));
+  /**
+   * `new CommunicationIdentityClient(connectionString, options?)`, or
+   * `new CommunicationIdentityClient(endpoint, credential, options?)` with a key credential
+   * (`AzureKeyCredential`, read on every request) or a token credential (Microsoft Entra ID).
+   */
+  constructor(...args) {
+    this.#client = makeClient(wasm.Client, args);
   }
 
   /** The resource endpoint, `https://host[:port]`. */
@@ -173,17 +209,18 @@ const subtle = globalThis.crypto?.subtle;
 const EMPTY = new Uint8Array(0);
 
 /**
- * A `fetch`-shaped function that signs (and retries) any ACS REST call: SMS, email, chat and rooms use the
- * same scheme. Relative URLs resolve against the resource endpoint; other origins are refused, so that the
- * key never signs a request for another host.
+ * A `fetch`-shaped function that authorizes (and retries) any ACS REST call: SMS, email, chat and rooms use
+ * the same schemes. `createSignedFetch(connectionString, options?)` or `createSignedFetch(endpoint,
+ * credential, options?)`. Relative URLs resolve against the resource endpoint; other origins are refused, so
+ * that the key or token is never sent to another host.
  */
-export function createSignedFetch(connectionString, options = {}) {
-  const signer = core((cs, o) => new wasm.SignedFetch(cs, o), String(connectionString), resolveOptions(options));
+export function createSignedFetch(...args) {
+  const signer = makeClient(wasm.SignedFetch, args);
   const endpoint = signer.endpoint;
   return async function signedFetch(input, init = {}) {
     const url = new URL(input instanceof Request ? input.url : String(input), `${endpoint}/`);
     if (url.origin !== new URL(endpoint).origin) {
-      throw invalidArgument("url", "the URL is not on the resource endpoint of the connection string");
+      throw invalidArgument("url", "the URL is not on the resource endpoint");
     }
     const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
     const body = init.body;
@@ -350,5 +387,111 @@ export class CommunicationTokenCredential {
     this.#disposed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+}
+
+/**
+ * A key credential as `@azure/core-auth`'s: the resource's access key (base64), read by the clients on every
+ * request, so that `update()` rotates it without a new client.
+ */
+export class AzureKeyCredential {
+  #key;
+
+  constructor(key) {
+    this.#key = checkedKey(key);
+  }
+
+  /** The current key. */
+  get key() {
+    return this.#key;
+  }
+
+  /** Replaces the key (for example with the resource's other key, during rotation). */
+  update(newKey) {
+    this.#key = checkedKey(newKey);
+  }
+}
+
+function checkedKey(key) {
+  if (typeof key !== "string" || key === "") throw invalidArgument("key", "the key must be a non-empty string");
+  return key;
+}
+
+function stringArgument(value, target) {
+  if (typeof value !== "string" || value === "") throw invalidArgument(target, `${target} must be a non-empty string`);
+  return value;
+}
+
+/** The options an Entra credential's wasm object reads: `{ authorityHost?, fetch?, sendUserAgent }`. */
+function credentialOptions(options = {}) {
+  if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
+  if (options.authorityHost !== undefined && typeof options.authorityHost !== "string") {
+    throw invalidArgument("authorityHost", "authorityHost must be a string");
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
+  if (options.fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  return { authorityHost: options.authorityHost, fetch: options.fetch, sendUserAgent: typeof document === "undefined" };
+}
+
+/** `getToken(scopes, options)` of a wasm Entra credential, with its errors as `AcsError`s. */
+async function entraToken(credential, scopes, options) {
+  const call = callOptions(options ?? {});
+  try {
+    return await credential.getToken(typeof scopes === "string" ? [scopes] : scopes, { abortSignal: call.abortSignal });
+  } catch (e) {
+    throw toAcsError(e);
+  }
+}
+
+/**
+ * A Microsoft Entra ID application with a client secret (OAuth 2.0 client credentials, as
+ * `@azure/identity`'s `ClientSecretCredential`): `POST {authorityHost}/{tenantId}/oauth2/v2.0/token` with
+ * `fetch`, tokens cached and refreshed 5 minutes before they expire, one token request for concurrent
+ * callers. A token credential of `@azure/core-auth`: give it to `CommunicationIdentityClient`,
+ * `createSignedFetch`, or the official SDKs. The secret stays inside the WebAssembly module.
+ */
+export class ClientSecretCredential {
+  #credential;
+
+  constructor(tenantId, clientId, clientSecret, options = {}) {
+    this.#credential = core(
+      (t, c, s, o) => wasm.EntraCredential.clientSecret(t, c, s, o),
+      stringArgument(tenantId, "tenantId"),
+      stringArgument(clientId, "clientId"),
+      stringArgument(clientSecret, "clientSecret"),
+      credentialOptions(options),
+    );
+    entraCredentials.set(this, this.#credential);
+  }
+
+  /** `{ token, expiresOnTimestamp, refreshAfterTimestamp, tokenType }` for `scopes`. */
+  getToken(scopes, options = {}) {
+    return entraToken(this.#credential, scopes, options);
+  }
+}
+
+/**
+ * A Microsoft Entra ID application that proves itself with a client assertion (a signed JWT from a
+ * certificate or a federated identity, given by `getAssertion` for each token request), as
+ * `@azure/identity`'s `ClientAssertionCredential`; otherwise as `ClientSecretCredential`.
+ */
+export class ClientAssertionCredential {
+  #credential;
+
+  constructor(tenantId, clientId, getAssertion, options = {}) {
+    if (typeof getAssertion !== "function") throw invalidArgument("getAssertion", "getAssertion must be a function");
+    this.#credential = core(
+      (t, c, a, o) => wasm.EntraCredential.clientAssertion(t, c, a, o),
+      stringArgument(tenantId, "tenantId"),
+      stringArgument(clientId, "clientId"),
+      getAssertion,
+      credentialOptions(options),
+    );
+    entraCredentials.set(this, this.#credential);
+  }
+
+  /** `{ token, expiresOnTimestamp, refreshAfterTimestamp, tokenType }` for `scopes`. */
+  getToken(scopes, options = {}) {
+    return entraToken(this.#credential, scopes, options);
   }
 }

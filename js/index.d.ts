@@ -14,6 +14,7 @@ export type AcsErrorCode =
   | "ERR_ABORTED"
   | "ERR_INVALID_RESPONSE"
   | "ERR_INVALID_TOKEN"
+  | "ERR_AUTHENTICATION"
   | "ERR_INTERNAL";
 
 /** Every error this package throws. The message never contains an access key. */
@@ -31,11 +32,17 @@ export declare class AcsError extends Error {
   readonly serviceMessage?: string;
   /** `x-ms-client-request-id` of the failed request, for support. */
   readonly requestId?: string;
-  /** `MS-CV` correlation vector of the response, for support. */
+  /** `MS-CV` correlation vector of the response, for support (for an Entra authority's refusal: its `trace_id`). */
   readonly msCv?: string;
   /**
+   * `ERR_AUTHENTICATION` from a Microsoft Entra ID authority: its `correlation_id` (also in `requestId`).
+   * Its AADSTS code (`AADSTS7000215`) is `serviceCode`, its HTTP status `statusCode`.
+   */
+  readonly correlationId?: string;
+  /**
    * For `ERR_NETWORK`: what `fetch` rejected with (in Node its own `cause` has the system error's `code`,
-   * such as `ECONNREFUSED` or `ENOTFOUND`, which the message also ends with).
+   * such as `ECONNREFUSED` or `ENOTFOUND`, which the message also ends with). For `ERR_AUTHENTICATION`:
+   * what a token credential (or `getAssertion`) threw.
    */
   readonly cause?: unknown;
 }
@@ -56,8 +63,8 @@ export interface RequestTrace {
     url: string;
     headers: [string, string][];
     body?: Uint8Array;
-    /** The exact string that was HMAC'd. */
-    stringToSign: string;
+    /** The exact string that was HMAC'd (absent for a request authorized with a bearer token). */
+    stringToSign?: string;
   };
   response: { status: number; statusText: string; headers: [string, string][]; body: unknown };
   durationMs: number;
@@ -129,9 +136,75 @@ export interface GetTokenForTeamsUserOptions {
   userObjectId: string;
 }
 
+/** Options of a token credential's `getToken` (`@azure/core-auth`'s `GetTokenOptions`, the part read here). */
+export interface GetTokenOptions {
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * A Microsoft Entra ID token credential, `@azure/core-auth`'s `TokenCredential`: `@azure/identity`'s
+ * credentials, this package's `ClientSecretCredential` and `ClientAssertionCredential`, or your own. The
+ * clients ask it for `https://communication.azure.com//.default` and send `Authorization: Bearer <token>`.
+ */
+export interface TokenCredential {
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>;
+}
+
+/** A key credential, `@azure/core-auth`'s `KeyCredential`: the resource's access key, read on every request. */
+export interface KeyCredential {
+  readonly key: string;
+}
+
+/** The resource's access key, rotatable with `update()` (as `@azure/core-auth`'s `AzureKeyCredential`). */
+export declare class AzureKeyCredential implements KeyCredential {
+  /** `ERR_INVALID_ARGUMENT` (target `key`) unless a non-empty string. */
+  constructor(key: string);
+  readonly key: string;
+  /** Replaces the key; every client holding this credential uses the new key from its next request. */
+  update(newKey: string): void;
+}
+
+/** Options of this package's Microsoft Entra ID credentials (the names of `@azure/identity` where they apply). */
+export interface EntraCredentialOptions {
+  /** Default `https://login.microsoftonline.com`. Plain http is refused unless the host is loopback. */
+  authorityHost?: string;
+  /** Accepted for `@azure/identity` compatibility: these credentials never call instance discovery. */
+  disableInstanceDiscovery?: boolean;
+  /** The fetch to send token requests with (default: the global `fetch`). */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+/** What this package's Entra credentials resolve with. */
+export interface EntraAccessToken extends AccessToken {
+  /** When the credential will ask for a new token: 5 minutes before `expiresOnTimestamp`. */
+  refreshAfterTimestamp: number;
+  tokenType: "Bearer";
+}
+
+/**
+ * A Microsoft Entra ID application with a client secret (client-credentials grant, as `@azure/identity`'s):
+ * tokens cached and refreshed 5 minutes before they expire; concurrent callers share one token request. A
+ * refusal is `ERR_AUTHENTICATION` with the AADSTS code (`serviceCode`) and correlation id, never the secret.
+ */
+export declare class ClientSecretCredential implements TokenCredential {
+  constructor(tenantId: string, clientId: string, clientSecret: string, options?: EntraCredentialOptions);
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<EntraAccessToken>;
+}
+
+/**
+ * A Microsoft Entra ID application proving itself with a client assertion (a signed JWT, from
+ * `getAssertion` for each token request), as `@azure/identity`'s `ClientAssertionCredential`.
+ */
+export declare class ClientAssertionCredential implements TokenCredential {
+  constructor(tenantId: string, clientId: string, getAssertion: () => string | Promise<string>, options?: EntraCredentialOptions);
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<EntraAccessToken>;
+}
+
 /** The ACS Identity client, with the methods of `@azure/communication-identity`. */
 export declare class CommunicationIdentityClient {
   constructor(connectionString: string, options?: CommunicationIdentityClientOptions);
+  /** `endpoint` is `https://host[:port]`; a key credential signs with HMAC, a token credential sends bearer tokens. */
+  constructor(endpoint: string, credential: KeyCredential | TokenCredential, options?: CommunicationIdentityClientOptions);
   /** `https://host[:port]` of the resource. */
   readonly endpoint: string;
   createUser(options?: CreateUserOptions): Promise<CommunicationUserIdentifier>;
@@ -168,11 +241,16 @@ export interface SignedFetchInit extends Omit<RequestInit, "body"> {
 }
 
 /**
- * A fetch that signs and retries every ACS REST call to the resource; relative URLs resolve against the
+ * A fetch that authorizes (HMAC or bearer token) and retries every ACS REST call to the resource; relative URLs resolve against the
  * endpoint, and a URL on another origin is refused (`ERR_INVALID_ARGUMENT`, target `url`).
  */
 export declare function createSignedFetch(
   connectionString: string,
+  options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,
+): (input: string | URL | Request, init?: SignedFetchInit) => Promise<Response>;
+export declare function createSignedFetch(
+  endpoint: string,
+  credential: KeyCredential | TokenCredential,
   options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,
 ): (input: string | URL | Request, init?: SignedFetchInit) => Promise<Response>;
 

@@ -8,6 +8,15 @@ pub(crate) fn find(s: &str, byte: u8) -> Option<usize> {
     s.bytes().position(|b| b == byte)
 }
 
+/// The index of the first occurrence of `needle` (which starts with an ASCII byte, so the index is a
+/// character boundary) in `s`: `str::find` with a `&str` pattern, without the standard library's
+/// two-way searcher.
+pub(crate) fn find_str(s: &str, needle: &str) -> Option<usize> {
+    s.as_bytes()
+        .windows(needle.len().max(1))
+        .position(|w| w == needle.as_bytes())
+}
+
 /// The index of the last `byte` in `s`.
 pub(crate) fn rfind(s: &str, byte: u8) -> Option<usize> {
     s.bytes().rposition(|b| b == byte)
@@ -76,6 +85,11 @@ mod tests {
             proptest::prop_assert_eq!(super::rfind(&s, byte), s.rfind(c));
             proptest::prop_assert_eq!(super::split_once(&s, byte), s.split_once(c));
             proptest::prop_assert_eq!(super::split(&s, byte).collect::<Vec<_>>(), s.split(c).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn find_str_is_str_find(s in "[AS1é ]{0,16}", needle in proptest::sample::select(vec!["AADSTS", "A", "S1", " Trace", "AS é"])) {
+            proptest::prop_assert_eq!(super::find_str(&s, needle), s.find(needle));
         }
     }
 }

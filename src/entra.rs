@@ -275,7 +275,7 @@ impl core::fmt::Debug for BearerToken {
 
 /// The first `AADSTS<digits>` in an error description.
 fn aadsts_code(description: &str) -> Option<String> {
-    let at = description.find("AADSTS")?;
+    let at = crate::ascii::find_str(description, "AADSTS")?;
     let digits = description[at + 6..]
         .bytes()
         .take_while(u8::is_ascii_digit)
@@ -287,8 +287,9 @@ fn aadsts_code(description: &str) -> Option<String> {
 /// `Timestamp` lines (which the error carries apart).
 fn first_line(description: &str) -> &str {
     let end = description
-        .find(['\r', '\n'])
-        .or_else(|| description.find(" Trace ID:"))
+        .bytes()
+        .position(|b| b == b'\r' || b == b'\n')
+        .or_else(|| crate::ascii::find_str(description, " Trace ID:"))
         .unwrap_or(description.len());
     description[..end].trim()
 }
@@ -606,7 +607,14 @@ where
         Fut: Future<Output = Result<BearerToken>>,
     {
         {
-            let joined = scopes.join(" ");
+            // The scopes joined by spaces (without `[&str]::join`, whose generic code is large in wasm).
+            let mut joined = String::new();
+            for (i, scope) in scopes.iter().enumerate() {
+                if i > 0 {
+                    joined.push(' ');
+                }
+                joined.push_str(scope);
+            }
             let mut cached = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
             if *cached != joined {
                 self.cache.clear();
@@ -671,6 +679,12 @@ where
     pub fn authority(&self) -> &Authority {
         &self.app.authority
     }
+
+    /// Forgets the cached token (a service answered 401 to it), so that the next
+    /// [`TokenProvider::get_token`] asks the authority.
+    pub fn clear_cache(&self) {
+        self.app.cache.clear();
+    }
 }
 
 impl<T, E> TokenProvider<E::Signal> for ClientSecretCredential<T, E>
@@ -731,6 +745,12 @@ where
             app: Confidential::new(authority, client_id, transport, env)?,
             assertion,
         })
+    }
+
+    /// Forgets the cached token (a service answered 401 to it), so that the next
+    /// [`TokenProvider::get_token`] asks the authority.
+    pub fn clear_cache(&self) {
+        self.app.cache.clear();
     }
 }
 

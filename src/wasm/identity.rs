@@ -3,8 +3,10 @@
 //! attempt signed anew) and resolves with the result in the shapes of `@azure/communication-identity`.
 
 use super::convert::{self, get, get_number, get_string, invalid, to_js, Date, JsResult};
+use super::credential::{self, JsCredential};
 use super::fetch::{FetchBody, FetchTransport, JsEnvironment, JsSignal};
 use crate::client::{CallOptions, ClientOptions, IdentityClient};
+use crate::connection_string::ConnectionString;
 use crate::error::Error;
 use crate::operations::{self as ops, AccessToken, CommunicationUser, Operation, OperationKind};
 use crate::retry::RetryOptions;
@@ -17,7 +19,37 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-type Inner = IdentityClient<FetchTransport, JsEnvironment>;
+type Inner = IdentityClient<FetchTransport, JsEnvironment, JsCredential>;
+
+/// A client of `endpoint` authorized by `credential`, with the checked `options`.
+fn client(
+    endpoint: &str,
+    credential: JsValue,
+    js_options: &JsValue,
+    options: ClientOptions,
+    transport: FetchTransport,
+) -> Result<Inner, Error> {
+    let endpoint = credential::endpoint(endpoint)?;
+    let credential = JsCredential::from_js(credential, js_options)?;
+    IdentityClient::with_credential(endpoint, credential, options, transport, JsEnvironment)
+}
+
+/// A client of the resource of `connection_string`, signing with its key.
+fn from_connection_string(
+    connection_string: &str,
+    options: ClientOptions,
+    transport: FetchTransport,
+) -> Result<Inner, Error> {
+    let cs = ConnectionString::parse(connection_string)?;
+    let key = JsCredential::Access(cs.access_key().clone());
+    IdentityClient::with_credential(
+        cs.endpoint().clone(),
+        key,
+        options,
+        transport,
+        JsEnvironment,
+    )
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,7 +93,7 @@ impl<'a> TokenOut<'a> {
 /// The client options of the JS API: `{ apiVersion?, retry?: { maxRetries, baseDelayMs, maxDelayMs },
 /// timeoutMs?, userAgentPrefix?, allowInsecureConnection?, fetch?, onRequest?, sendUserAgent, transport? }` (the
 /// package's JS checks the numbers first), as the library's options and a transport.
-fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
+pub(crate) fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     let defaults = RetryOptions::default();
     let retry = get(options, "retry");
     let setting = |name: &str, default: u64| get_number(&retry, name).map_or(default, |n| n as u64);
@@ -93,7 +125,7 @@ fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
     (client_options, transport)
 }
 
-fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
+pub(crate) fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
     let fail = || invalid("scopes", "scopes must be an array of strings");
     if !Array::is_array(value) {
         return Err(fail());
@@ -219,9 +251,24 @@ impl Client {
     #[wasm_bindgen(constructor)]
     pub fn new(connection_string: &str, options: &JsValue) -> Result<Client, JsValue> {
         let (client_options, transport) = settings(options);
-        let inner =
-            IdentityClient::new(connection_string, client_options, transport, JsEnvironment)
-                .map_err(convert::error)?;
+        let inner = from_connection_string(connection_string, client_options, transport)
+            .map_err(convert::error)?;
+        Ok(Client {
+            inner: Rc::new(inner),
+        })
+    }
+
+    /// A client of `endpoint` (`https://host[:port]`) authorized by `credential`: a key credential
+    /// (`{ key }`, read on every attempt) or a token credential (`{ getToken }`, bearer tokens).
+    #[wasm_bindgen(js_name = withCredential)]
+    pub fn with_credential(
+        endpoint: &str,
+        credential: JsValue,
+        options: &JsValue,
+    ) -> Result<Client, JsValue> {
+        let (client_options, transport) = settings(options);
+        let inner = client(endpoint, credential, options, client_options, transport)
+            .map_err(convert::error)?;
         Ok(Client {
             inner: Rc::new(inner),
         })
@@ -246,7 +293,10 @@ impl Client {
             let kind = OperationKind::from_name(&op)
                 .ok_or_else(|| convert::error(invalid("operation", "unknown operation")))?;
             let request = request(kind, client.api_version(), &args).map_err(convert::error)?;
-            let response = client.send(request, call).await.map_err(convert::error)?;
+            let response = client
+                .send(request, call)
+                .await
+                .map_err(|e| client.credential().error(e))?;
             result(kind, &response)
         })
     }
@@ -272,11 +322,30 @@ impl SignedFetch {
         // The caller reads the `Response`: sent with `fetch`, never the entry's own transport.
         transport.raw = true;
         transport.send = None;
-        let client = IdentityClient::new(
-            connection_string,
+        let client = from_connection_string(connection_string, client_options.clone(), transport)
+            .map_err(convert::error)?;
+        Ok(SignedFetch {
+            client,
+            options: client_options,
+        })
+    }
+
+    /// Checks the endpoint, credential (see [`Client::with_credential`]) and options once.
+    #[wasm_bindgen(js_name = withCredential)]
+    pub fn with_credential(
+        endpoint: &str,
+        credential: JsValue,
+        options: &JsValue,
+    ) -> Result<SignedFetch, JsValue> {
+        let (client_options, mut transport) = settings(options);
+        transport.raw = true;
+        transport.send = None;
+        let client = client(
+            endpoint,
+            credential,
+            options,
             client_options.clone(),
             transport,
-            JsEnvironment,
         )
         .map_err(convert::error)?;
         Ok(SignedFetch {
@@ -327,7 +396,7 @@ impl SignedFetch {
             let response = client
                 .send_raw(Cow::Owned(method), &path_and_query, pairs, body, call)
                 .await
-                .map_err(convert::error)?;
+                .map_err(|e| client.credential().error(e))?;
             Ok(response.body.raw.map_or(JsValue::UNDEFINED, JsValue::from))
         })
     }

@@ -15,6 +15,8 @@
 // Without the feature `js-bindings` only the transport and environment are built (for `crate::js`).
 #[cfg_attr(not(feature = "js-bindings"), allow(dead_code))]
 mod convert;
+#[cfg(feature = "js-bindings")]
+mod credential;
 pub(crate) mod fetch;
 #[cfg(feature = "js-bindings")]
 mod identifier;

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cases } from "./conformance/cases.mjs";
+import { cases, emulatorEnv } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
 import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
@@ -66,7 +66,7 @@ describe("conformance: bun", () => {
   let emulator;
   let run;
   before(async () => {
-    emulator = await startEmulator({ faults: true });
+    emulator = await startEmulator({ faults: true, env: emulatorEnv });
     run = await runBun(emulator.connectionString);
   });
   after(async () => {

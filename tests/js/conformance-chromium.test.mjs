@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { cases } from "./conformance/cases.mjs";
+import { cases, emulatorEnv } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
 import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
@@ -38,7 +38,7 @@ describe("conformance: chromium", () => {
       cpSync(fileURLToPath(new URL(`./conformance/${file}`, import.meta.url)), join(dir, "conformance", file));
     }
     writeFileSync(join(dir, "index.html"), page);
-    emulator = await startEmulator({ faults: true, www: dir });
+    emulator = await startEmulator({ faults: true, www: dir, env: emulatorEnv });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
     tab = await browser.newPage();
     const notes = [];

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cases } from "./conformance/cases.mjs";
+import { cases, emulatorEnv } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
 import { startEmulator, repoRoot } from "../support/emulator.mjs";
 
@@ -57,7 +57,7 @@ describe("conformance: deno", () => {
   let denoDir;
   let run;
   before(async () => {
-    emulator = await startEmulator({ faults: true });
+    emulator = await startEmulator({ faults: true, env: emulatorEnv });
     denoDir = mkdtempSync(join(tmpdir(), "acs-conformance-deno-"));
     run = await runDeno(emulator.connectionString, denoDir);
   });

@@ -2,7 +2,7 @@
 // The package is imported by name, so Node's "node" export condition picks what a user gets.
 import { describe, it, before, after } from "node:test";
 import * as pkg from "acs-identity-edge";
-import { cases } from "./conformance/cases.mjs";
+import { cases, emulatorEnv } from "./conformance/cases.mjs";
 import { startEmulator } from "../support/emulator.mjs";
 import { tally } from "./conformance/tally.mjs";
 
@@ -10,7 +10,7 @@ describe("conformance: node", () => {
   const results = tally("node");
   let emulator;
   before(async () => {
-    emulator = await startEmulator({ faults: true });
+    emulator = await startEmulator({ faults: true, env: emulatorEnv });
   });
   after(async () => {
     results.report();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { cases } from "./conformance/cases.mjs";
+import { cases, emulatorEnv } from "./conformance/cases.mjs";
 import { tally } from "./conformance/tally.mjs";
 import { startEmulator } from "../support/emulator.mjs";
 import { bundleWorker, workerModulesRules } from "./conformance/worker-bundle.mjs";
@@ -18,7 +18,7 @@ describe("conformance: workerd", () => {
   let mf;
   let dir;
   before(async () => {
-    emulator = await startEmulator({ faults: true });
+    emulator = await startEmulator({ faults: true, env: emulatorEnv });
     dir = mkdtempSync(join(tmpdir(), "acs-conformance-workerd-"));
     const scriptPath = await bundleWorker(fileURLToPath(new URL("./conformance/workerd-worker.mjs", import.meta.url)), dir);
     mf = new Miniflare({

@@ -11,9 +11,16 @@ import { startEmulator } from "../support/emulator.mjs";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const blocks = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
 
+const ENTRA = {
+  ACS_EMULATOR_ENTRA_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  ACS_EMULATOR_ENTRA_CLIENT_ID: "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b",
+  ACS_EMULATOR_ENTRA_CLIENT_SECRET: "readme~client.secret_0123456789",
+};
+
 let emulator;
 before(async () => {
-  emulator = await startEmulator();
+  // The emulator is also the Entra ID authority of the Authentication examples (local auth stays on).
+  emulator = await startEmulator({ env: ENTRA });
 });
 after(() => emulator && emulator.stop());
 
@@ -34,7 +41,16 @@ blocks.forEach((code, i) => {
       cwd: root,
       encoding: "utf8",
       timeout: 30_000,
-      env: { ...process.env, COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString },
+      env: {
+        ...process.env,
+        COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString,
+        COMMUNICATION_SERVICES_ENDPOINT: emulator.url,
+        COMMUNICATION_SERVICES_ACCESS_KEY: emulator.accessKey,
+        AZURE_TENANT_ID: ENTRA.ACS_EMULATOR_ENTRA_TENANT_ID,
+        AZURE_CLIENT_ID: ENTRA.ACS_EMULATOR_ENTRA_CLIENT_ID,
+        AZURE_CLIENT_SECRET: ENTRA.ACS_EMULATOR_ENTRA_CLIENT_SECRET,
+        AZURE_AUTHORITY_HOST: emulator.authorityHost,
+      },
     });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /example finished/);

@@ -87,7 +87,13 @@ describe("edge token service (examples/cloudflare-worker) in workerd", () => {
       kvNamespaces: [config.kv],
       durableObjects: { [config.durableObject[0]]: config.durableObject[1] },
       ...(persist ? { kvPersist: join(persist, "kv"), durableObjectsPersist: join(persist, "do") } : {}),
-      bindings: { ...wranglerVars(), ALLOWED_ORIGINS: ORIGIN, ...vars, ACS_CONNECTION_STRING: connectionString, ...(secret === null ? {} : { SESSION_SECRET: secret }) },
+      bindings: {
+        ...wranglerVars(),
+        ALLOWED_ORIGINS: ORIGIN,
+        ...vars,
+        ...(connectionString === null ? {} : { ACS_CONNECTION_STRING: connectionString }),
+        ...(secret === null ? {} : { SESSION_SECRET: secret }),
+      },
     });
     await mf.ready;
     workers.push(mf);
@@ -433,6 +439,59 @@ describe("edge token service (examples/cloudflare-worker) in workerd", () => {
     assert.equal(misconfigured.status, 500);
     assert.equal(misconfigured.json.error.code, "misconfigured");
     assert.ok(!misconfigured.text.includes("not base64 at all"), "no key in the answer");
+  });
+
+  it("runs on Microsoft Entra ID instead of the access key: a resource with local auth disabled, one token request", async () => {
+    const entra = {
+      ACS_EMULATOR_ENTRA_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      ACS_EMULATOR_ENTRA_CLIENT_ID: "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b",
+      ACS_EMULATOR_ENTRA_CLIENT_SECRET: "worker~client.secret_0123456789",
+    };
+    const resource = await startEmulator({ extraArgs: ["--disable-local-auth"], env: entra });
+    try {
+      const stats = async () => (await fetch(`${resource.url}/emulator/entra/stats`)).json();
+      const vars = (secret) => ({
+        ACS_ENDPOINT: resource.url,
+        AZURE_TENANT_ID: entra.ACS_EMULATOR_ENTRA_TENANT_ID,
+        AZURE_CLIENT_ID: entra.ACS_EMULATOR_ENTRA_CLIENT_ID,
+        AZURE_CLIENT_SECRET: secret,
+        AZURE_AUTHORITY_HOST: resource.authorityHost,
+      });
+      const mf = await startWorker({ connectionString: null, vars: vars(entra.ACS_EMULATOR_ENTRA_CLIENT_SECRET) });
+      const before = await stats();
+      const token = await session("kim@entra");
+      const issued = await call(mf, "POST", "/api/token", { token, body: { scopes: ["chat"] } });
+      assert.equal(issued.status, 200, issued.text);
+      const who = await fetch(`${resource.url}/emulator/whoami`, { headers: { authorization: `Bearer ${issued.json.token}` } });
+      assert.equal(who.status, 200, "the token was issued by the Entra-only resource");
+      assert.equal((await call(mf, "POST", "/api/revoke", { token })).status, 204);
+      assert.equal((await call(mf, "DELETE", "/api/user", { token })).status, 204);
+      const after = await stats();
+      assert.equal(after.tokenRequests - before.tokenRequests, 1, "one Entra token served the isolate's calls");
+
+      const wrong = "not-the-secret~0123456789abcdef";
+      const refused = await startWorker({ connectionString: null, vars: vars(wrong) });
+      const r = await call(refused, "POST", "/api/token", { token: await session("lee@entra") });
+      assert.equal(r.status, 502, r.text);
+      assert.equal(r.json.error.code, "entra_refused");
+      assert.equal(r.json.error.entraCode, "AADSTS7000215");
+      assert.equal(r.json.error.entraStatus, 401);
+      assert.match(r.json.error.entraCorrelationId, /^[0-9a-f-]{36}$/);
+      assert.ok(!r.text.includes(wrong) && !r.text.includes(entra.ACS_EMULATOR_ENTRA_CLIENT_SECRET), "no secret in the answer");
+
+      const badEndpoint = await startWorker({ connectionString: null, vars: { ...vars(wrong), ACS_ENDPOINT: "not a url" } });
+      const m = await call(badEndpoint, "POST", "/api/token", { token: await session("max@entra") });
+      assert.equal(m.status, 500, m.text);
+      assert.equal(m.json.error.code, "misconfigured");
+      assert.match(m.json.error.message, /ACS_ENDPOINT/);
+      // Without the Entra settings, the connection string is used: refused by this resource.
+      const hmac = await startWorker({ connectionString: resource.connectionString });
+      const denied = await call(hmac, "POST", "/api/token", { token: await session("ned@entra") });
+      assert.equal(denied.status, 502, denied.text);
+      assert.equal(denied.json.error.acsStatus, 401);
+    } finally {
+      await resource.stop();
+    }
   });
 
   it("CORS: allow-listed origins only; preflight answered without authentication", async () => {

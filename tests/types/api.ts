@@ -2,6 +2,9 @@
 // (each `@ts-expect-error` fails the check if the line below it compiles).
 import {
   AcsError,
+  AzureKeyCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
   CommunicationIdentityClient,
   CommunicationTokenCredential,
   createIdentifierFromRawId,
@@ -12,9 +15,15 @@ import {
   signRequest,
   type AcsErrorCode,
   type CommunicationUserToken,
+  type EntraAccessToken,
+  type KeyCredential,
+  type TokenCredential,
 } from "acs-identity-edge";
+import type { TokenCredential as CoreTokenCredential, KeyCredential as CoreKeyCredential } from "@azure/core-auth";
 
 declare const cs: string;
+declare const official: CoreTokenCredential;
+declare const officialKey: CoreKeyCredential;
 
 async function quickstart(): Promise<void> {
   const client = new CommunicationIdentityClient(cs, { retry: { maxRetries: 2 }, timeoutMs: 5000 });
@@ -74,4 +83,49 @@ const credential = new CommunicationTokenCredential({ tokenRefresher: async () =
 const expires: Promise<number> = credential.getToken().then((x) => x.expiresOnTimestamp);
 credential.dispose();
 
-void [quickstart, errors, auth, date, response, endpoint, scopes, raw, expires];
+async function credentials(): Promise<void> {
+  const endpoint = "https://contoso.communication.azure.com";
+  const key = new AzureKeyCredential("cHc=");
+  key.update("bmV3");
+  const current: string = key.key;
+  const keyed = new CommunicationIdentityClient(endpoint, key, { retry: { maxRetries: 1 } });
+  const plainKey = new CommunicationIdentityClient(endpoint, { key: current });
+
+  const secret = new ClientSecretCredential("tenant", "client", "secret", { authorityHost: "https://login.microsoftonline.us" });
+  const token: EntraAccessToken = await secret.getToken("https://communication.azure.com//.default");
+  const at: number = token.expiresOnTimestamp;
+  const assertion = new ClientAssertionCredential("tenant", "client", async () => "jwt", { disableInstanceDiscovery: true });
+  await assertion.getToken(["https://communication.azure.com//.default"], { abortSignal: AbortSignal.timeout(1000) });
+  const entra = new CommunicationIdentityClient(endpoint, secret, { timeoutMs: 5000 });
+  const own: TokenCredential = { getToken: async () => null };
+  const custom = new CommunicationIdentityClient(endpoint, own);
+  const user = await entra.createUser();
+  await custom.getTokenForTeamsUser({ teamsUserAadToken: "t", clientId: user.communicationUserId, userObjectId: "o" });
+  const bearerFetch: Promise<Response> = createSignedFetch(endpoint, secret)("/identities?api-version=2023-10-01", { method: "POST", body: "" });
+
+  // The package's credentials are @azure/core-auth credentials, and @azure/core-auth's fit the clients.
+  const asCore: CoreTokenCredential = secret;
+  const asCoreKey: CoreKeyCredential = key;
+  new CommunicationIdentityClient(endpoint, official);
+  createSignedFetch(endpoint, officialKey);
+  const asKey: KeyCredential = officialKey;
+
+  function failures(e: AcsError): string | undefined {
+    if (e.code === "ERR_AUTHENTICATION") return e.correlationId ?? e.serviceCode;
+    return undefined;
+  }
+
+  // @ts-expect-error a credential is an object, not the key itself
+  new CommunicationIdentityClient(endpoint, "cHc=");
+  // @ts-expect-error the key is a string
+  new AzureKeyCredential(42);
+  // @ts-expect-error getAssertion is a function
+  new ClientAssertionCredential("tenant", "client", "jwt");
+  // @ts-expect-error unknown credential option
+  new ClientSecretCredential("tenant", "client", "secret", { authority: "https://x" });
+  // @ts-expect-error a token credential's getToken resolves with { token, expiresOnTimestamp }
+  new CommunicationIdentityClient(endpoint, { getToken: async () => "token" });
+  void [keyed, plainKey, at, bearerFetch, asCore, asCoreKey, asKey, failures];
+}
+
+void [quickstart, credentials, errors, auth, date, response, endpoint, scopes, raw, expires];

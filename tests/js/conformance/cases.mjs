@@ -8,6 +8,23 @@
 // "acs-identity-edge"`), `connectionString` points at the emulator, `runtime` names the runtime for messages.
 import * as expect from "./expect.mjs";
 
+/**
+ * The Microsoft Entra ID application the runners' emulator also authenticates (its --entra-* settings, in
+ * `emulatorEnv`): the emulator is the authority, on its own origin. Test values, not secrets of anyone's.
+ */
+export const entraApp = {
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  clientId: "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b",
+  clientSecret: "conformance~entra.secret_0123456789",
+};
+
+/** The environment every runner starts the emulator with. */
+export const emulatorEnv = {
+  ACS_EMULATOR_ENTRA_TENANT_ID: entraApp.tenantId,
+  ACS_EMULATOR_ENTRA_CLIENT_ID: entraApp.clientId,
+  ACS_EMULATOR_ENTRA_CLIENT_SECRET: entraApp.clientSecret,
+};
+
 const PREVIEW = "2025-03-02-preview";
 const SCOPES = ["chat", "voip"];
 
@@ -671,6 +688,153 @@ export const cases = [
         const e = expect.throws(() => subject.pkg.decodeAccessToken(bad), String(bad));
         assertAcsError(subject, e, { code: "ERR_INVALID_TOKEN" }, String(bad));
       }
+    },
+  },
+  {
+    name: "a key credential (AzureKeyCredential) is read on every request: update() rotates the key",
+    async run(subject) {
+      const endpoint = endpointOf(subject);
+      const key = accessKeyOf(subject.connectionString);
+      const wrongKey = "d3JvbmcgYnV0IHdlbGwgZm9ybWVkIGtleSBmb3IgdGhlIGNvbmZvcm1hbmNlIHN1aXRl";
+      const credential = new subject.pkg.AzureKeyCredential(wrongKey);
+      const c = new subject.pkg.CommunicationIdentityClient(endpoint, credential, { retry: { maxRetries: 0 } });
+      const e = await expect.rejects(c.createUser());
+      assertAcsError(subject, e, { code: "ERR_SERVICE", statusCode: 401, serviceCode: "Denied" }, "wrong key");
+      assertNoKey(e, wrongKey, "wrong key");
+      credential.update(key);
+      expect.equal(credential.key, key, "the key is updated");
+      const user = await c.createUser();
+      expect.match(user.communicationUserId, USER_ID, "the same client signs with the new key");
+      const signedFetch = subject.pkg.createSignedFetch(endpoint, credential);
+      expect.equal((await signedFetch("/identities?api-version=2023-10-01", { method: "POST" })).status, 201, "signed fetch");
+      const bad = expect.throws(() => new subject.pkg.AzureKeyCredential(""), "empty key");
+      assertAcsError(subject, bad, { code: "ERR_INVALID_ARGUMENT", target: "key" }, "empty key");
+      const noCredential = expect.throws(() => new subject.pkg.CommunicationIdentityClient(endpoint, "not a credential"), "string");
+      assertAcsError(subject, noCredential, { code: "ERR_INVALID_ARGUMENT", target: "credential" }, "string credential");
+    },
+  },
+  {
+    name: "a token credential: Bearer tokens for the Communication scope, no HMAC, one getToken for concurrent calls, a fresh one after a 401",
+    async run(subject) {
+      const endpoint = endpointOf(subject);
+      /** A token credential of the case's, counting its calls; its tokens are `${prefix}-1`, `${prefix}-2`, ... */
+      const tokenCredential = (prefix, asked) => ({
+        async getToken(scopes, options) {
+          asked.push({ scopes, hasOptions: typeof options === "object" });
+          await new Promise((r) => setTimeout(r, 5));
+          return { token: `${prefix}-${asked.length}`, expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      });
+      const sent = [];
+      // The resource of this case: answers 401 to the token "refused-1", 201 to the others.
+      const resource = async (url, init = {}) => {
+        const headers = new Headers(init.headers);
+        sent.push(headers);
+        const status = headers.get("authorization") === "Bearer refused-1" ? 401 : 201;
+        const body = status === 201 ? { identity: { id: `8:acs:00000000-0000-4000-8000-000000000001_${sent.length}` } } : { error: { code: "InvalidAuthenticationToken", message: "no" } };
+        return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+      };
+      const scope = "https://communication.azure.com//.default";
+
+      const concurrent = [];
+      const c = new subject.pkg.CommunicationIdentityClient(endpoint, tokenCredential("entra", concurrent), { fetch: resource, retry: { maxRetries: 0 } });
+      const users = await Promise.all([c.createUser(), c.createUser(), c.createUser()]);
+      expect.equal(new Set(users.map((u) => u.communicationUserId)).size, 3, "three users");
+      expect.deepEqual(concurrent.map((a) => a.scopes), [[scope]], "one getToken for three concurrent calls, for the Communication scope");
+      expect.ok(concurrent[0].hasOptions, "getToken gets an options object");
+      expect.equal(sent.length, 3, "three requests");
+      for (const headers of sent) {
+        expect.equal(headers.get("authorization"), "Bearer entra-1", "bearer authorization");
+        expect.equal(headers.get("x-ms-date"), null, "no x-ms-date");
+        expect.equal(headers.get("x-ms-content-sha256"), null, "no content hash");
+      }
+
+      const retried = [];
+      sent.length = 0;
+      const r = new subject.pkg.CommunicationIdentityClient(endpoint, tokenCredential("refused", retried), { fetch: resource, retry: { maxRetries: 0 } });
+      await r.createUser();
+      expect.equal(retried.length, 2, "a fresh token after the 401");
+      expect.deepEqual(sent.map((h) => h.get("authorization")), ["Bearer refused-1", "Bearer refused-2"], "one retry with the fresh token");
+      await r.createUser();
+      expect.equal(retried.length, 2, "the fresh token is cached");
+
+      const boom = new Error("the token service is down");
+      const failing = new subject.pkg.CommunicationIdentityClient(endpoint, { getToken: async () => { throw boom; } }, { fetch: resource });
+      const e = await expect.rejects(failing.createUser());
+      assertAcsError(subject, e, { code: "ERR_AUTHENTICATION" }, "getToken threw");
+      expect.equal(e.cause, boom, "the thrown error is the cause");
+      const none = new subject.pkg.CommunicationIdentityClient(endpoint, { getToken: async () => null }, { fetch: resource });
+      assertAcsError(subject, await expect.rejects(none.createUser()), { code: "ERR_AUTHENTICATION" }, "getToken gave null");
+    },
+  },
+  {
+    name: "ClientSecretCredential runs the client-credentials grant with fetch, caches, and reports Entra's refusals",
+    async run(subject) {
+      const secret = "conformance~secret_0123456789abcdef";
+      const requests = [];
+      const authority = async (url, init = {}) => {
+        const form = new URLSearchParams(new TextDecoder().decode(init.body));
+        requests.push({ url: String(url), form });
+        if (form.get("client_secret") !== secret) {
+          const body = { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0d1c\r\nCorrelation ID: 5a7f6d8e-1b2c-4d3e-9f40-123456789abc", error_codes: [7000215], correlation_id: "5a7f6d8e-1b2c-4d3e-9f40-123456789abc", trace_id: "0d1c" };
+          return new Response(JSON.stringify(body), { status: 401, headers: { "content-type": "application/json" } });
+        }
+        return new Response(JSON.stringify({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: "eyJ0.eyJ1.sig" }), { status: 200 });
+      };
+      const credential = new subject.pkg.ClientSecretCredential("contoso.onmicrosoft.com", "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b", secret, { fetch: authority });
+      const tokens = await Promise.all([credential.getToken("https://communication.azure.com//.default"), credential.getToken(["https://communication.azure.com//.default"])]);
+      expect.equal(requests.length, 1, "one token request for two callers");
+      expect.equal(requests[0].url, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token", "token endpoint");
+      expect.equal(requests[0].form.get("grant_type"), "client_credentials", "grant");
+      expect.equal(requests[0].form.get("scope"), "https://communication.azure.com//.default", "scope");
+      expect.equal(tokens[0].token, "eyJ0.eyJ1.sig", "token");
+      expect.between(tokens[0].expiresOnTimestamp - Date.now(), 3590_000, 3600_000, "expires in 3599 s");
+
+      const wrong = new subject.pkg.ClientSecretCredential("contoso.onmicrosoft.com", "0b7e5f3a-9c41-4d2e-8f6a-1c2d3e4f5a6b", "wrong~secret_0123456789abcdef", { fetch: authority });
+      const e = await expect.rejects(wrong.getToken("https://communication.azure.com//.default"));
+      assertAcsError(subject, e, { code: "ERR_AUTHENTICATION", statusCode: 401, serviceCode: "AADSTS7000215", correlationId: "5a7f6d8e-1b2c-4d3e-9f40-123456789abc" }, "wrong secret");
+      assertNoKey(e, "wrong~secret_0123456789abcdef", "wrong secret");
+      const http = expect.throws(() => new subject.pkg.ClientSecretCredential("t", "c", secret, { authorityHost: "http://login.example.com" }), "http authority");
+      assertAcsError(subject, http, { code: "ERR_INVALID_ARGUMENT", target: "authorityHost" }, "http authority");
+    },
+  },
+  {
+    name: "Microsoft Entra ID with the emulator as authority: ClientSecretCredential's bearer tokens run the quickstart; a wrong secret is AADSTS7000215",
+    async run(subject) {
+      const endpoint = endpointOf(subject);
+      let tokenRequests = 0;
+      const countingFetch = (url, init) => {
+        if (String(url).includes("/oauth2/v2.0/token")) tokenRequests++;
+        return fetch(url, init);
+      };
+      const credential = new subject.pkg.ClientSecretCredential(entraApp.tenantId, entraApp.clientId, entraApp.clientSecret, {
+        authorityHost: endpoint,
+        fetch: countingFetch,
+      });
+      const traces = [];
+      const c = new subject.pkg.CommunicationIdentityClient(endpoint, credential, { onRequest: (t) => traces.push(t) });
+      const [a, b] = await Promise.all([c.createUser(), c.createUser()]);
+      expect.match(a.communicationUserId, USER_ID, "user id");
+      const { token } = await c.getToken(b, ["chat"]);
+      expect.equal((await whoami(subject, token)).status, 200, "the token works");
+      await c.revokeTokens(b);
+      expect.equal((await whoami(subject, token)).status, 401, "revoked");
+      await c.deleteUser(a);
+      await c.deleteUser(b);
+      expect.equal(tokenRequests, 1, "one token request for every call");
+      expect.equal(traces.length, 6, "six calls");
+      for (const { request } of traces) {
+        const headers = new Map(request.headers.map(([k, v]) => [k.toLowerCase(), v]));
+        expect.match(headers.get("authorization"), /^Bearer [\w-]+\.[\w-]+\.[\w-]*$/, "bearer authorization");
+        expect.equal(headers.has("x-ms-date"), false, "no x-ms-date");
+      }
+
+      const wrongSecret = "wrong~entra.secret_0123456789abcdef";
+      const wrong = new subject.pkg.ClientSecretCredential(entraApp.tenantId, entraApp.clientId, wrongSecret, { authorityHost: endpoint });
+      const e = await expect.rejects(new subject.pkg.CommunicationIdentityClient(endpoint, wrong).createUser());
+      assertAcsError(subject, e, { code: "ERR_AUTHENTICATION", statusCode: 401, serviceCode: "AADSTS7000215", correlationId: /^[0-9a-f-]{36}$/ }, "wrong secret");
+      assertNoKey(e, wrongSecret, "wrong secret");
+      assertNoKey(e, entraApp.clientSecret, "wrong secret (the real one)");
     },
   },
 ];
