@@ -26,6 +26,7 @@ pub mod credential;
 pub mod date;
 pub mod error;
 pub mod header;
+mod redact;
 pub mod signing;
 pub mod url;
 #[cfg(target_arch = "wasm32")]
