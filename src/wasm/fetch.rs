@@ -1,5 +1,5 @@
-//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one through
-//! `gloo-net`, or the caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
+//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one, or the
+//! caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
 //! `crypto.getRandomValues()` and `AbortSignal`.
 //!
 //! The transport never follows a redirect (the service never sends one, and following it would resend the
@@ -7,7 +7,7 @@
 //! and, when the call has a caller's signal or a time budget, bounds each attempt with its own
 //! `AbortController`, which either aborts.
 
-use super::convert::get;
+use super::convert::{get, get_inherited, is_a};
 use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{JsonBody, Value};
@@ -27,6 +27,9 @@ extern "C" {
     fn set_timeout(callback: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    /// The global `fetch`, as a Worker or a page calls it.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
 }
@@ -103,7 +106,7 @@ impl JsonBody for FetchBody {
 /// Sends requests with `fetch`.
 #[derive(Clone)]
 pub(crate) struct FetchTransport {
-    /// The caller's `fetch`; `None` sends through `gloo-net` (the global `fetch`).
+    /// The caller's `fetch`; `None` sends with the global `fetch`.
     pub fetch: Option<Function>,
     /// Called after each attempt with `{ request, response, durationMs }`.
     pub on_request: Option<Function>,
@@ -127,7 +130,7 @@ fn network_error(detail: &str) -> Error {
 
 /// A network error from what a JS call threw or a promise rejected with.
 fn network(e: &JsValue) -> Error {
-    let detail = get(e, "message")
+    let detail = get_inherited(e, "message")
         .as_string()
         .or_else(|| e.as_string())
         .unwrap_or_default();
@@ -167,7 +170,7 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
         _ => {}
     }
     let reader = stream.get_reader();
-    let read: Function = get(&reader, "read").unchecked_into();
+    let read: Function = get_inherited(&reader, "read").unchecked_into();
     let mut bytes = Vec::new();
     loop {
         let chunk = wait(Promise::resolve(
@@ -178,16 +181,18 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
             break;
         }
         // Bytes from any `fetch` body; a caller's `fetch` could hand back a stream of something else.
-        let value: Uint8Array = get(&chunk, "value").dyn_into().map_err(|_| {
-            Error::new(
+        let value = get(&chunk, "value");
+        if !is_a(&value, "[object Uint8Array]") {
+            return Err(Error::new(
                 ErrorKind::InvalidResponse,
                 "the response body is not a stream of bytes",
-            )
-        })?;
+            ));
+        }
+        let value: Uint8Array = value.unchecked_into();
         let at = bytes.len();
         let len = value.length() as usize;
         if at + len > MAX_RESPONSE_BYTES {
-            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+            if let Ok(cancel) = get_inherited(&reader, "cancel").dyn_into::<Function>() {
                 let _ = cancel.call0(&reader);
             }
             return Err(too_large());
@@ -203,9 +208,14 @@ async fn read_limited(response: &web_sys::Response) -> Result<String> {
 
 /// `[[name, value], ...]` of a `Headers`.
 fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
-    gloo_net::http::Headers::from_raw(headers.clone())
-        .entries()
-        .collect()
+    let mut out = Vec::new();
+    for entry in Array::from(headers).iter() {
+        let entry = Array::from(&entry);
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            out.push((name, value));
+        }
+    }
+    out
 }
 
 fn pairs_to_js<N: AsRef<str>>(pairs: &[(N, String)]) -> Array {
@@ -230,10 +240,13 @@ impl FetchTransport {
         request: &HttpRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<web_sys::Response> {
-        let init: RequestInit = match &self.init {
-            Some(base) => Object::assign(&Object::new(), base).unchecked_into(),
-            None => RequestInit::new(),
-        };
+        // No prototype: `fetch` reads its options through the prototype chain, and a polluted
+        // `Object.prototype.body` or `.dispatcher` must not become one.
+        let init = Object::create(JsValue::NULL.unchecked_ref::<Object>());
+        if let Some(base) = &self.init {
+            Object::assign(&init, base);
+        }
+        let init: RequestInit = init.unchecked_into();
         init.set_method(&request.method);
         let headers = web_sys::Headers::new().map_err(|e| network(&e))?;
         for (name, value) in &request.headers {
@@ -251,34 +264,22 @@ impl FetchTransport {
         }
         init.set_redirect(RequestRedirect::Manual);
         init.set_signal(signal);
-        let response = match &self.fetch {
+        let sent = match &self.fetch {
             Some(fetch) => {
-                let sent = fetch
-                    .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
-                    .map_err(|e| network(&e))?;
-                wait(Promise::resolve(&sent)).await?
+                fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
             }
-            None => {
-                let raw = web_sys::Request::new_with_str_and_init(&request.url, &init)
-                    .map_err(|e| network(&e))?;
-                let sent = gloo_net::http::Request::from(raw)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        network_error(match &e {
-                            gloo_net::Error::JsError(js) => &js.message,
-                            _ => "",
-                        })
-                    })?;
-                JsValue::from(web_sys::Response::from(sent))
-            }
-        };
-        response.dyn_into::<web_sys::Response>().map_err(|_| {
-            Error::new(
+            None => global_fetch(&request.url, &init),
+        }
+        .map_err(|e| network(&e))?;
+        let response = wait(Promise::resolve(&sent)).await?;
+        // A `Response` of any realm or implementation (undici from npm is not the runtime's copy).
+        if !is_a(&response, "[object Response]") {
+            return Err(Error::new(
                 ErrorKind::InvalidResponse,
                 "fetch did not return a Response",
-            )
-        })
+            ));
+        }
+        Ok(response.unchecked_into())
     }
 
     /// Shows one exchange to `onRequest`.
@@ -348,7 +349,7 @@ impl Transport<JsSignal> for FetchTransport {
         // `controller.abort(undefined, ...)`: whatever calls it (an "abort" event passes the event), the
         // fetch then rejects with an AbortError, never with the event or a caller's reason.
         let abort = controller.as_ref().map(|c| {
-            let abort: Function = get(c, "abort").unchecked_into();
+            let abort: Function = get_inherited(c, "abort").unchecked_into();
             let abort: Function = abort.bind1(c, &JsValue::UNDEFINED).unchecked_into();
             abort
         });

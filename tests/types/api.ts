@@ -55,6 +55,10 @@ const date: string = headers["x-ms-date"];
 signRequest(cs, { method: "GET" });
 
 const signedFetch = createSignedFetch(cs, { retry: { maxRetries: 1 } });
+// createSignedFetch calls onRequest as the client does (redacted unless traceSecrets: true).
+const traced = createSignedFetch(cs, { onRequest: (trace) => void trace.request.stringToSign.length, traceSecrets: false });
+// @ts-expect-error traceSecrets is a boolean
+new CommunicationIdentityClient(cs, { onRequest: () => {}, traceSecrets: "yes" });
 const response: Promise<Response> = signedFetch("/identities?api-version=2023-10-01", { method: "POST", body: "" });
 
 const endpoint: string = parseConnectionString(cs).endpoint;
@@ -74,4 +78,4 @@ const credential = new CommunicationTokenCredential({ tokenRefresher: async () =
 const expires: Promise<number> = credential.getToken().then((x) => x.expiresOnTimestamp);
 credential.dispose();
 
-void [quickstart, errors, auth, date, response, endpoint, scopes, raw, expires];
+void [quickstart, errors, auth, date, response, traced, endpoint, scopes, raw, expires];
