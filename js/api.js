@@ -6,6 +6,12 @@
 import * as wasm from "./acs_identity_edge.js";
 import { entry } from "./transport.js";
 
+/** `o[key]` when it is an own property of `o`: an inherited one (a polluted Object.prototype) is not an option. */
+const own = (o, key) => (o !== null && typeof o === "object" && Object.hasOwn(o, key) ? o[key] : undefined);
+
+/** The `Object.prototype.toString` tag (`"Uint8Array"`, `"Request"`, ...): `instanceof` refuses another realm's. */
+const tagOf = (value) => Object.prototype.toString.call(value).slice(8, -1);
+
 /** Every error this package throws: a real `Error` with a stable `code` (`ERR_...`). */
 export class AcsError extends Error {
   constructor(fields) {
@@ -14,7 +20,7 @@ export class AcsError extends Error {
     this.name = "AcsError";
     this.code = fields.code;
     for (const key of ["target", "statusCode", "serviceCode", "serviceMessage", "requestId", "msCv"]) {
-      if (fields[key] !== undefined) this[key] = fields[key];
+      if (own(fields, key) !== undefined) this[key] = fields[key];
     }
     // An authority's refusal: its request id is Entra's correlation id, named as MSAL names it.
     if (fields.code === "ERR_AUTHENTICATION" && fields.requestId !== undefined) this.correlationId = fields.requestId;
@@ -24,7 +30,7 @@ export class AcsError extends Error {
 /** Turns what the wasm module threw into an AcsError (a trap or a foreign error keeps its message). */
 function toAcsError(e) {
   if (e instanceof AcsError) return e;
-  if (e && typeof e === "object" && typeof e.code === "string" && e.code.startsWith("ERR_")) return new AcsError(e);
+  if (typeof own(e, "code") === "string" && e.code.startsWith("ERR_")) return new AcsError(e);
   if (e && e.name === "AbortError") return new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
   return new AcsError({ code: "ERR_INTERNAL", message: e instanceof Error ? e.message : String(e) });
 }
@@ -40,20 +46,66 @@ function core(fn, ...args) {
 
 const encoder = new TextEncoder();
 
+/** The bytes of a string, an ArrayBuffer or a view on one, of any realm. */
 function bodyBytes(body) {
   if (body === undefined || body === null) return new Uint8Array(0);
   if (typeof body === "string") return encoder.encode(body);
-  if (body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (tagOf(body) === "ArrayBuffer") return new Uint8Array(body);
   throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "body must be a string, Uint8Array or ArrayBuffer", target: "body" });
 }
 
+const getTime = Date.prototype.getTime;
+
+/** A Date of any realm (getTime throws for anything else) in unix seconds; now when absent. */
 function unixSeconds(date) {
   if (date === undefined) return Math.floor(Date.now() / 1000);
-  const ms = date instanceof Date ? date.getTime() : NaN;
+  let ms = NaN;
+  try {
+    ms = getTime.call(date);
+  } catch {
+    // not a Date
+  }
   if (!Number.isFinite(ms)) throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "date must be a valid Date", target: "date" });
   return Math.floor(ms / 1000);
+}
+
+// What `onRequest` sees unless `traceSecrets: true`: the signature and bearer tokens, the string value of
+// every member named like a secret (`token`, `client_secret`, ...) and anything JWT-shaped are redacted.
+const REDACTED = "<redacted>";
+const JWT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+
+/** `root` with its secrets redacted, in place, without recursion (a hostile body may nest 100,000 deep). */
+function redacted(root) {
+  const pending = [root];
+  while (pending.length) {
+    const o = pending.pop();
+    if (o && typeof o === "object" && !ArrayBuffer.isView(o)) {
+      for (const key of Object.keys(o)) {
+        const v = o[key];
+        if (typeof v === "string") o[key] = /(token|secret|assertion|password|key)$/i.test(key) ? REDACTED : v.replace(JWT, REDACTED);
+        else pending.push(v);
+      }
+    }
+  }
+  return root;
+}
+
+function redactTrace(trace) {
+  const { request } = trace;
+  for (const header of request.headers) {
+    // `HMAC-SHA256 SignedHeaders=...&Signature=<redacted>`, `Bearer <redacted>`.
+    if (header[0].toLowerCase() === "authorization") header[1] = header[1].replace(/^(.*&Signature=|\S*\s|)[^]*/, `$1${REDACTED}`);
+  }
+  if (request.body) {
+    try {
+      request.body = encoder.encode(JSON.stringify(redacted(JSON.parse(new TextDecoder().decode(request.body)))));
+    } catch {
+      // not JSON (the client's bodies all are): shown as sent
+    }
+  }
+  redacted(trace.response);
+  return trace;
 }
 
 const abortError = () => new AcsError({ code: "ERR_ABORTED", message: "the operation was aborted" });
@@ -62,33 +114,40 @@ function invalidArgument(target, message) {
   return new AcsError({ code: "ERR_INVALID_ARGUMENT", message, target });
 }
 
-/** `options.timeoutMs`, when given, is a number >= 0 (0: no bound). */
-function checkTimeout(options) {
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
+/** `timeoutMs`, when given, is a number >= 0 (0: no bound). */
+function checkTimeout(timeoutMs) {
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
     throw invalidArgument("timeoutMs", "timeoutMs must be a number >= 0");
   }
+  return timeoutMs;
 }
 
 /** The client options the wasm module reads, checked here so that each bad one is named. */
 function resolveOptions(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
   // Only the settings given are checked here; the wasm module fills in the defaults (RetryOptions::default).
-  const retry = options.retry && typeof options.retry === "object" ? options.retry : {};
+  // Every option is an own property (the wasm module reads them so too): nothing comes from a prototype.
+  const retry = own(options, "retry");
   for (const key of ["maxRetries", "baseDelayMs", "maxDelayMs"]) {
-    if (key in retry && !(Number.isFinite(retry[key]) && retry[key] >= 0)) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
+    const value = own(retry, key);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidArgument(`retry.${key}`, `retry.${key} must be a number >= 0`);
   }
-  checkTimeout(options);
-  if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
-  if (options.fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
-  if (options.onRequest !== undefined && typeof options.onRequest !== "function") {
+  checkTimeout(own(options, "timeoutMs"));
+  const fetch = own(options, "fetch");
+  const onRequest = own(options, "onRequest");
+  if (fetch !== undefined && typeof fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
+  if (fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  if (onRequest !== undefined && typeof onRequest !== "function") {
     throw invalidArgument("onRequest", "onRequest must be a function");
   }
   return {
     ...options,
+    // Redacted unless the caller asks for the replayable request with `traceSecrets: true`.
+    onRequest: onRequest && own(options, "traceSecrets") !== true ? (trace) => onRequest(redactTrace(trace)) : onRequest,
     // Browsers do not let scripts set User-Agent; it is sent where it is honoured.
     sendUserAgent: typeof document === "undefined",
     // Without a caller's fetch, the entry's own transport where it has one (Node: node:http).
-    transport: options.fetch === undefined ? entry.send : undefined,
+    transport: own(options, "fetch") === undefined ? entry.send : undefined,
   };
 }
 
@@ -123,14 +182,16 @@ function makeClient(Kind, args) {
 /** The per-call options the wasm module reads: `{ abortSignal?, timeoutMs? }`. */
 function callOptions(options) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  checkTimeout(options);
-  if (options.abortSignal && options.abortSignal.aborted) throw abortError();
-  return { abortSignal: options.abortSignal, timeoutMs: options.timeoutMs };
+  const timeoutMs = checkTimeout(own(options, "timeoutMs"));
+  const abortSignal = own(options, "abortSignal");
+  if (abortSignal && abortSignal.aborted) throw abortError();
+  return { abortSignal, timeoutMs };
 }
 
 function userIdOf(user) {
   if (typeof user === "string") return user;
-  if (user && typeof user.communicationUserId === "string") return user.communicationUserId;
+  const id = own(user, "communicationUserId");
+  if (typeof id === "string") return id;
   throw invalidArgument("user", "user must be { communicationUserId: string }");
 }
 
@@ -166,19 +227,19 @@ export class CommunicationIdentityClient {
 
   /** Creates a user. `{ communicationUserId }` */
   createUser(options = {}) {
-    return this.#call("createUser", { customId: options && options.customId }, options);
+    return this.#call("createUser", { customId: own(options, "customId") }, options);
   }
 
   /** Creates a user and issues it a token. `{ user, token, expiresOn }` */
   createUserAndToken(scopes, options = {}) {
     return this.#call("createUserAndToken", {
-      scopes, expiresInMinutes: options && options.tokenExpiresInMinutes, customId: options && options.customId,
+      scopes, expiresInMinutes: own(options, "tokenExpiresInMinutes"), customId: own(options, "customId"),
     }, options);
   }
 
   /** Issues a token for a user. `{ token, expiresOn }` */
   async getToken(user, scopes, options = {}) {
-    return this.#call("getToken", { userId: userIdOf(user), scopes, expiresInMinutes: options && options.tokenExpiresInMinutes }, options);
+    return this.#call("getToken", { userId: userIdOf(user), scopes, expiresInMinutes: own(options, "tokenExpiresInMinutes") }, options);
   }
 
   /** Revokes every token of a user. */
@@ -218,19 +279,21 @@ export function createSignedFetch(...args) {
   const signer = makeClient(wasm.SignedFetch, args);
   const endpoint = signer.endpoint;
   return async function signedFetch(input, init = {}) {
-    const url = new URL(input instanceof Request ? input.url : String(input), `${endpoint}/`);
+    const request = tagOf(input) === "Request" ? input : null;
+    const url = new URL(request ? request.url : String(input), `${endpoint}/`);
     if (url.origin !== new URL(endpoint).origin) {
       throw invalidArgument("url", "the URL is not on the resource endpoint");
     }
-    const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
-    const body = init.body;
-    if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
+    const method = (own(init, "method") || (request ? request.method : "GET")).toUpperCase();
+    const body = own(init, "body");
+    if (body !== undefined && body !== null && typeof body !== "string" && !["Uint8Array", "ArrayBuffer"].includes(tagOf(body))) {
       throw invalidArgument("body", "body must be a string, Uint8Array or ArrayBuffer (it is hashed before sending)");
     }
     // The signature covers the body's hash, which only the signer sets.
-    const headers = [...new Headers(init.headers || (input instanceof Request ? input.headers : {}))].filter(([name]) => name !== "x-ms-content-sha256");
-    const { abortSignal, signal, headers: _headers, body: _body, method: _method, ...rest } = init;
-    const call = callOptions({ abortSignal: abortSignal || signal });
+    const headers = [...new Headers(own(init, "headers") || (request ? request.headers : {}))].filter(([name]) => name !== "x-ms-content-sha256");
+    // `rest` holds own properties only; the named ones are read as own properties above and below.
+    const { abortSignal: _abortSignal, signal: _signal, headers: _headers, body: _body, method: _method, ...rest } = init;
+    const call = callOptions({ abortSignal: own(init, "abortSignal") || own(init, "signal") });
     let bytes = bodyBytes(body);
     try {
       // A large body is hashed by the runtime's WebCrypto (native, off the main thread where it can be) and
@@ -279,7 +342,7 @@ export function signRequest(connectionString, request) {
   if (!request || typeof request !== "object") {
     throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "request must be { method, url, body?, date? }", target: "request" });
   }
-  const given = request.url instanceof URL ? request.url.href : request.url;
+  const given = tagOf(own(request, "url")) === "URL" ? request.url.href : own(request, "url");
   if (typeof given !== "string") throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be a string or URL", target: "url" });
   // Sign what fetch will send: a string that fetch would rewrite (a space, non-ASCII, `..`) is signed in
   // its rewritten form; a string already in that form is unchanged.
@@ -289,8 +352,8 @@ export function signRequest(connectionString, request) {
   } catch {
     throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "url must be an absolute http(s) URL", target: "url" });
   }
-  const method = typeof request.method === "string" ? request.method : "GET";
-  const signed = core(wasm.signRequest, String(connectionString), method, url, bodyBytes(request.body), unixSeconds(request.date));
+  const method = typeof own(request, "method") === "string" ? request.method : "GET";
+  const signed = core(wasm.signRequest, String(connectionString), method, url, bodyBytes(own(request, "body")), unixSeconds(own(request, "date")));
   return {
     "x-ms-date": signed["x-ms-date"],
     "x-ms-content-sha256": signed["x-ms-content-sha256"],
@@ -321,12 +384,13 @@ export class CommunicationTokenCredential {
       this.#set(tokenOrOptions);
       return;
     }
-    if (!tokenOrOptions || typeof tokenOrOptions.tokenRefresher !== "function") {
+    const refresher = own(tokenOrOptions, "tokenRefresher");
+    if (typeof refresher !== "function") {
       throw invalidArgument("tokenRefresher", "pass a token string or { tokenRefresher, token?, refreshProactively? }");
     }
-    this.#refresher = tokenOrOptions.tokenRefresher;
-    this.#proactive = tokenOrOptions.refreshProactively === true;
-    if (tokenOrOptions.token) this.#set(tokenOrOptions.token);
+    this.#refresher = refresher;
+    this.#proactive = own(tokenOrOptions, "refreshProactively") === true;
+    if (own(tokenOrOptions, "token")) this.#set(tokenOrOptions.token);
     if (this.#proactive) this.#schedule();
   }
 
@@ -375,7 +439,7 @@ export class CommunicationTokenCredential {
   async getToken(options = {}) {
     if (this.#disposed) throw new AcsError({ code: "ERR_INVALID_ARGUMENT", message: "the credential is disposed", target: "credential" });
     const fresh = this.#token && this.#expiresOn - REFRESH_BEFORE_MS > Date.now();
-    if (!fresh && this.#refresher) await this.#refresh(options && options.abortSignal);
+    if (!fresh && this.#refresher) await this.#refresh(own(options, "abortSignal"));
     else if (!this.#token || this.#expiresOn <= Date.now()) {
       throw new AcsError({ code: "ERR_INVALID_TOKEN", message: "the static token has expired", target: "token" });
     }
@@ -425,12 +489,14 @@ function stringArgument(value, target) {
 /** The options an Entra credential's wasm object reads: `{ authorityHost?, fetch?, sendUserAgent }`. */
 function credentialOptions(options = {}) {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "options must be an object");
-  if (options.authorityHost !== undefined && typeof options.authorityHost !== "string") {
+  const authorityHost = own(options, "authorityHost");
+  const fetch = own(options, "fetch");
+  if (authorityHost !== undefined && typeof authorityHost !== "string") {
     throw invalidArgument("authorityHost", "authorityHost must be a string");
   }
-  if (options.fetch !== undefined && typeof options.fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
-  if (options.fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
-  return { authorityHost: options.authorityHost, fetch: options.fetch, sendUserAgent: typeof document === "undefined" };
+  if (fetch !== undefined && typeof fetch !== "function") throw invalidArgument("fetch", "fetch must be a function");
+  if (fetch === undefined && typeof globalThis.fetch !== "function") throw invalidArgument("fetch", "no fetch: pass options.fetch");
+  return { authorityHost, fetch, sendUserAgent: typeof document === "undefined" };
 }
 
 /** `getToken(scopes, options)` of a wasm Entra credential, with its errors as `AcsError`s. */

@@ -56,16 +56,22 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** What `onRequest` sees after each attempt. */
+/**
+ * What `onRequest` sees after each attempt. Unless `traceSecrets: true`, nothing in it can be replayed: the
+ * `authorization` header is `HMAC-SHA256 SignedHeaders=...&Signature=<redacted>` (or `Bearer <redacted>`),
+ * and in the bodies the value of every member or form field named like a secret (`token`,
+ * `client_secret`, ...) and anything JWT-shaped is `<redacted>`.
+ */
 export interface RequestTrace {
   request: {
     method: string;
     url: string;
     headers: [string, string][];
     body?: Uint8Array;
-    /** The exact string that was HMAC'd (absent for a request authorized with a bearer token). */
+    /** The exact string that was HMAC'd (not a secret: the signature is; absent for a request authorized with a bearer token). */
     stringToSign?: string;
   };
+  /** `body` is the parsed JSON (a string when it is not JSON; `null` for a signed fetch, whose caller reads it). */
   response: { status: number; statusText: string; headers: [string, string][]; body: unknown };
   durationMs: number;
 }
@@ -82,8 +88,14 @@ export interface CommunicationIdentityClientOptions {
   userAgentPrefix?: string;
   /** Allow plain http to an endpoint that is not loopback (the key would sign requests on the open network). */
   allowInsecureConnection?: boolean;
-  /** Called after each attempt with the signed request and the response (for logging and demos). */
+  /** Called after each attempt with the signed request and the response (for logging and demos), redacted. */
   onRequest?: (trace: RequestTrace) => void;
+  /**
+   * `true` hands `onRequest` the request and response as they are: the signature (valid for 15 minutes),
+   * bearer tokens, the Teams user's token and the issued tokens. Only for a trace that stays on this
+   * machine, as a demo's; never for logs.
+   */
+  traceSecrets?: boolean;
 }
 
 export interface OperationOptions {
@@ -246,12 +258,12 @@ export interface SignedFetchInit extends Omit<RequestInit, "body"> {
  */
 export declare function createSignedFetch(
   connectionString: string,
-  options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,
+  options?: Omit<CommunicationIdentityClientOptions, "apiVersion">,
 ): (input: string | URL | Request, init?: SignedFetchInit) => Promise<Response>;
 export declare function createSignedFetch(
   endpoint: string,
   credential: KeyCredential | TokenCredential,
-  options?: Omit<CommunicationIdentityClientOptions, "apiVersion" | "onRequest">,
+  options?: Omit<CommunicationIdentityClientOptions, "apiVersion">,
 ): (input: string | URL | Request, init?: SignedFetchInit) => Promise<Response>;
 
 /** The endpoint of a connection string; never the key. */

@@ -28,6 +28,7 @@ pub mod error;
 pub mod header;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+mod redact;
 pub mod signing;
 pub mod url;
 #[cfg(target_arch = "wasm32")]

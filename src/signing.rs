@@ -11,16 +11,17 @@
 use crate::connection_string::AccessKey;
 use crate::date;
 use crate::error::{Error, ErrorKind, Result};
+use crate::redact;
 pub use crate::url::normalise_path_and_query;
 use crate::url::{split_at_byte, split_scheme, Endpoint, Scheme};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::HmacCore;
+use sha2::digest::core_api::{Buffer, FixedOutputCore, UpdateCore};
+use sha2::digest::{KeyInit, Output};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The header names the scheme uses (see [`crate::header`]).
 pub use crate::header;
@@ -32,6 +33,64 @@ const AUTH_PREFIX: &str = "HMAC-SHA256 SignedHeaders=";
 /// base64 of the SHA-256 of exactly the body bytes that are sent. An empty body hashes the empty string.
 pub fn content_hash(body: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(body))
+}
+
+/// HMAC-SHA256 under one key, over the `hmac` crate's core: its keyed inner and outer states (as good as
+/// the key for forging) and its block buffer are fields of this crate's, wiped after the MAC is computed
+/// and on drop (hmac 0.12 does not zero them itself).
+struct HmacSha256 {
+    core: HmacCore<Sha256>,
+    buffer: Buffer<HmacCore<Sha256>>,
+}
+
+impl HmacSha256 {
+    fn new(key: &[u8]) -> HmacSha256 {
+        // HMAC takes a key of any length (a long one is hashed first), so `new_from_slice` never fails.
+        let core = match HmacCore::<Sha256>::new_from_slice(key) {
+            Ok(core) => core,
+            Err(_) => HmacCore::<Sha256>::new(&Default::default()),
+        };
+        HmacSha256 {
+            core,
+            buffer: Buffer::<HmacCore<Sha256>>::default(),
+        }
+    }
+
+    fn update(&mut self, message: &[u8]) {
+        let core = &mut self.core;
+        self.buffer
+            .digest_blocks(message, |blocks| core.update_blocks(blocks));
+    }
+
+    /// The MAC; the keyed state is wiped afterwards (call only once).
+    fn finish(&mut self) -> [u8; 32] {
+        let mut out = Output::<HmacCore<Sha256>>::default();
+        self.core.finalize_fixed_core(&mut self.buffer, &mut out);
+        self.wipe();
+        out.into()
+    }
+
+    fn wipe(&mut self) {
+        wipe_plain_data(&mut self.core);
+        wipe_plain_data(&mut self.buffer);
+    }
+}
+
+impl Drop for HmacSha256 {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+/// Overwrites `value` with zero bytes, in a write the compiler may not elide. Only for the two types of
+/// [`HmacSha256`]: SHA-256's state (integer arrays and a block counter) and a block buffer (bytes and a
+/// position), for which all-zero bytes are a valid value.
+fn wipe_plain_data<T>(value: &mut T) {
+    let target = (value as *mut T).cast::<core::mem::MaybeUninit<T>>();
+    // SAFETY: `target` is a valid, aligned, exclusive pointer to a `T`, and the zeroed `T` written is a
+    // valid value of the only two types this is called with (see above); neither has a destructor.
+    unsafe { core::ptr::write_volatile(target, core::mem::MaybeUninit::zeroed()) };
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
 }
 
 /// Where a request goes, in the two forms that are signed: the host (`host[:port]`, the port only when it
@@ -151,17 +210,16 @@ impl fmt::Display for StringToSign {
     }
 }
 
-fn mac(key: &AccessKey) -> HmacSha256 {
-    // HMAC accepts keys of any length, so this never fails; the fallback keeps library code panic-free.
-    HmacSha256::new_from_slice(key.expose_secret())
-        .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()))
+/// HMAC-SHA256(key, message), with every key-derived buffer zeroed before it returns.
+fn hmac(key: &AccessKey, message: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new(key.expose_secret());
+    mac.update(message);
+    mac.finish()
 }
 
 /// base64 of HMAC-SHA256(key, message).
 pub fn hmac_base64(key: &AccessKey, message: &[u8]) -> String {
-    let mut m = mac(key);
-    m.update(message);
-    STANDARD.encode(m.finalize().into_bytes())
+    STANDARD.encode(hmac(key, message))
 }
 
 /// The signature of a string to sign.
@@ -180,8 +238,9 @@ pub fn authorization_header(signature: &str) -> String {
     s
 }
 
-/// What signing adds to a request, and every stage that led to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What signing adds to a request, and every stage that led to it. Its `Debug` shows the authorization's
+/// scheme and `SignedHeaders`, not its signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedHeaders {
     /// `x-ms-date` value.
     pub x_ms_date: String,
@@ -195,6 +254,19 @@ pub struct SignedHeaders {
     pub path_and_query: String,
     /// The string that was HMAC'd.
     pub string_to_sign: StringToSign,
+}
+
+impl fmt::Debug for SignedHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedHeaders")
+            .field("x_ms_date", &self.x_ms_date)
+            .field("x_ms_content_sha256", &self.x_ms_content_sha256)
+            .field("authorization", &redact::authorization(&self.authorization))
+            .field("host", &self.host)
+            .field("path_and_query", &self.path_and_query)
+            .field("string_to_sign", &self.string_to_sign)
+            .finish()
+    }
 }
 
 fn check_method(method: &str) -> Result<()> {
@@ -312,8 +384,9 @@ impl VerifyFailure {
     }
 }
 
-/// A request as a server received it, for [`verify`].
-#[derive(Clone, Copy, Debug)]
+/// A request as a server received it, for [`verify`]. Its `Debug` shows the header names, the
+/// authorization's scheme and `SignedHeaders`, and the body's length.
+#[derive(Clone, Copy)]
 pub struct ReceivedRequest<'a> {
     /// Method as received.
     pub method: &'a str,
@@ -325,6 +398,23 @@ pub struct ReceivedRequest<'a> {
     pub headers: &'a [(&'a str, &'a str)],
     /// Body bytes as received.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for ReceivedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("ReceivedRequest")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("host", &self.host)
+            .field("headers", &names)
+            .field(
+                "authorization",
+                &header::find(self.headers, header::AUTHORIZATION).map(redact::authorization),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// Checks a received request's signature, as the service does: the `Authorization` header's `SignedHeaders`
@@ -384,8 +474,78 @@ pub fn verify(
     });
     let string_to_sign =
         StringToSign::with_signed_values(request.method, request.path_and_query, values);
-    let mut m = mac(key);
-    m.update(string_to_sign.as_string().as_bytes());
-    m.verify_slice(&sig_bytes)
-        .map_err(|_| VerifyFailure::Signature)
+    let expected = hmac(key, string_to_sign.as_string().as_bytes());
+    if bool::from(expected.as_slice().ct_eq(&sig_bytes)) {
+        Ok(())
+    } else {
+        Err(VerifyFailure::Signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The bytes of `value`, to see that they were wiped.
+    fn bytes_of<T>(value: &T) -> Vec<u8> {
+        // SAFETY: reads `size_of::<T>()` initialised bytes of a live value (the two HMAC types have no
+        // padding: integer arrays, a counter, a byte buffer and its one-byte position).
+        unsafe {
+            core::slice::from_raw_parts((value as *const T).cast::<u8>(), core::mem::size_of::<T>())
+        }
+        .to_vec()
+    }
+
+    #[test]
+    fn finishing_the_hmac_wipes_its_keyed_state() {
+        let mut mac = HmacSha256::new(b"a key of the resource");
+        assert!(bytes_of(&mac.core).iter().any(|b| *b != 0), "the state is keyed");
+        mac.update(b"message");
+        let out = mac.finish();
+        assert_ne!(out, [0; 32]);
+        assert!(bytes_of(&mac.core).iter().all(|b| *b == 0), "the keyed state is wiped");
+        assert!(bytes_of(&mac.buffer).iter().all(|b| *b == 0), "the buffer is wiped");
+        // The same MAC as the hmac crate's own API.
+        use hmac::Mac;
+        let mut reference = hmac::Hmac::<Sha256>::new_from_slice(b"a key of the resource").unwrap();
+        reference.update(b"message");
+        assert_eq!(out, <[u8; 32]>::from(reference.finalize().into_bytes()));
+    }
+
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        // Test cases 1, 2, 3, 6 and 7 of RFC 4231 (6 and 7 have a 131-byte key, which is hashed first).
+        let long_key = [0xaa; 131];
+        let cases: [(&[u8], &[u8], &str); 5] = [
+            (&[0x0b; 20], b"Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            (b"Jefe", b"what do ya want for nothing?", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (&[0xaa; 20], &[0xdd; 50], "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            (&long_key, b"Test Using Larger Than Block-Size Key - Hash Key First", "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+            (&long_key, b"This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.", "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+        ];
+        for (key, message, mac) in cases {
+            assert_eq!(hex(&hmac(&AccessKey::from_bytes(key), message)), mac);
+        }
+    }
+
+    #[test]
+    fn content_hash_matches_fips_180() {
+        assert_eq!(
+            content_hash(b""),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert_eq!(
+            content_hash(b"abc"),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+        // FIPS 180-2 appendix B.2 (two blocks).
+        assert_eq!(
+            content_hash(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "JI1qYdIGOLjlwCaTDD5gOaM85Flk/yFn9uzt1BnbBsE="
+        );
+    }
 }

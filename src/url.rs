@@ -113,10 +113,12 @@ impl Endpoint {
     }
 }
 
-/// True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `[::1]`.
+/// True for `localhost`, `127.0.0.0/8` and `[::1]`: names that never leave the machine. Not `*.localhost`,
+/// which a resolver (a proxy, a `hosts` file, a DNS server that does not follow RFC 6761) may send
+/// elsewhere.
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+    if host == "localhost" || host == "[::1]" {
         return true;
     }
     // 127.x.y.z: four dot-separated numbers of one to three digits, each at most 255, the first 127.
@@ -258,7 +260,7 @@ mod tests {
     /// The straightforward reading of the loopback rule, to check the allocation-free one against.
     fn loopback_reference(host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+        if host == "localhost" || host == "[::1]" {
             return true;
         }
         let parts: Vec<&str> = host.split('.').collect();
@@ -277,7 +279,6 @@ mod tests {
         for host in [
             "localhost",
             "LocalHost",
-            "a.localhost",
             "[::1]",
             "127.0.0.1",
             "127.255.255.255",
@@ -288,6 +289,13 @@ mod tests {
         for host in [
             "",
             "localhost.",
+            "a.localhost",
+            "evil.localhost",
+            "EVIL.LOCALHOST",
+            "127.0.0.1.localhost",
+            "localhost.example.com",
+            "[::2]:1",
+            "[0:0:0:0:0:0:0:2]",
             "127.0.0",
             "127.0.0.1.",
             "127.0.0.256",

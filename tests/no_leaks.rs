@@ -587,3 +587,127 @@ fn errors_keep_their_cause_and_the_cause_holds_no_key() {
         Error::new(ErrorKind::Network, "the request could not be completed")
     );
 }
+
+/// A JWT-shaped token (header `{"alg":"HS256","typ":"JWT"}`) whose payload names `what`.
+fn jwt(what: &str) -> String {
+    format!(
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.{}",
+        URL_SAFE_NO_PAD.encode(format!(r#"{{"canary":"{what}"}}"#)),
+        URL_SAFE_NO_PAD.encode(format!("{what}, signed"))
+    )
+}
+
+#[test]
+fn debug_never_shows_a_signature_a_token_or_a_body_with_one() {
+    use acs_identity_edge::json::{self, ObjectWriter};
+    use acs_identity_edge::operations::{GetTokenForTeamsUser, Operation};
+    let key = AccessKey::from_base64(&key_b64()).unwrap();
+    let teams_token = jwt("teams-user-entra-token");
+    let acs_token = jwt("issued-acs-token");
+    let bearer = jwt("bearer-of-the-client");
+    let signed = signing::sign(
+        &key,
+        "POST",
+        "https://contoso.communication.azure.com/teamsUser/:exchangeAccessToken?api-version=2023-10-01",
+        b"{}",
+        1_649_873_352,
+    )
+    .unwrap();
+    let signature = signed
+        .authorization
+        .split_once("&Signature=")
+        .unwrap()
+        .1
+        .to_string();
+    assert!(signature.len() >= 40, "{signature}");
+    let secrets = [
+        ("the signature", Checker::new(signature.as_bytes())),
+        (
+            "the Teams user's token",
+            Checker::new(teams_token.as_bytes()),
+        ),
+        ("an issued token", Checker::new(acs_token.as_bytes())),
+        ("a bearer token", Checker::new(bearer.as_bytes())),
+        ("the access key", Checker::new(KEY_TEXT.as_bytes())),
+    ];
+    let mut shown: Vec<(&str, String)> = Vec::new();
+    let mut debug = |what: &'static str, text: String| shown.push((what, text));
+
+    debug("SignedHeaders", format!("{signed:?} {signed:#?}"));
+    let teams = GetTokenForTeamsUserOptions {
+        teams_user_aad_token: teams_token.clone(),
+        client_id: "0e3b2a3c-6c39-4b52-9d4f-2b3f5a1c7d10".into(),
+        user_object_id: "5f0f2ce8-0d6f-4ad4-9a0d-3b5cf6d0f2a1".into(),
+    };
+    let request = GetTokenForTeamsUser::request(operations::DEFAULT_API_VERSION, &teams).unwrap();
+    assert!(String::from_utf8_lossy(&request.body).contains(&teams_token));
+    debug("operations::Request", format!("{request:?} {request:#?}"));
+    let http = HttpRequest {
+        method: "POST".into(),
+        url: "https://contoso.communication.azure.com/teamsUser/:exchangeAccessToken".into(),
+        headers: vec![("authorization".into(), signed.authorization.clone())],
+        body: request.body.clone(),
+        string_to_sign: Some(signed.string_to_sign.clone()),
+    };
+    debug("HttpRequest (HMAC)", format!("{http:?} {http:#?}"));
+    let http = HttpRequest {
+        headers: vec![("authorization".into(), format!("Bearer {bearer}"))],
+        ..http
+    };
+    debug("HttpRequest (bearer)", format!("{http:?} {http:#?}"));
+    let headers = [
+        ("authorization", signed.authorization.as_str()),
+        ("x-ms-date", signed.x_ms_date.as_str()),
+    ];
+    let received = ReceivedRequest {
+        method: "POST",
+        path_and_query: "/teamsUser/:exchangeAccessToken?api-version=2023-10-01",
+        host: "contoso.communication.azure.com",
+        headers: &headers,
+        body: &request.body,
+    };
+    debug("ReceivedRequest", format!("{received:?} {received:#?}"));
+    let body = format!(r#"{{"token":"{acs_token}","expiresOn":"2030-01-01T00:00:00Z"}}"#);
+    let response = Response {
+        status: 200,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: body.clone(),
+    };
+    debug("Response<String>", format!("{response:?} {response:#?}"));
+    let value = json::parse(&body).unwrap();
+    debug("json::Value", format!("{value:?} {value:#?}"));
+    let nested = json::parse(&format!(
+        r#"{{"identity":{{"id":"8:acs:x"}},"accessToken":{{"token":"{acs_token}"}},"note":["Bearer {bearer}"]}}"#
+    ))
+    .unwrap();
+    debug("json::Value (nested)", format!("{nested:?}"));
+    let mut writer = ObjectWriter::new();
+    writer.string("token", &teams_token);
+    debug("ObjectWriter", format!("{writer:?} {writer:#?}"));
+    let token = operations::GetTokenForTeamsUser::parse_response(&response).unwrap();
+    debug("AccessToken", format!("{token:?} {token:#?}"));
+
+    let mut leaks = Vec::new();
+    for (what, text) in &shown {
+        for (secret, checker) in &secrets {
+            if let Some(f) = checker.find(text) {
+                leaks.push(format!("{what} shows {secret} (as {f:?})"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert_eq!(shown.len(), 10);
+    // What stays visible: the scheme and SignedHeaders, the status, the header names, the shape.
+    let visible = |what: &str, part: &str| {
+        let (_, text) = shown.iter().find(|(w, _)| *w == what).unwrap();
+        assert!(text.contains(part), "{what} does not show {part:?}: {text}");
+    };
+    let hmac = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<redacted>";
+    visible("SignedHeaders", hmac);
+    visible("ReceivedRequest", hmac);
+    visible("HttpRequest (bearer)", "Bearer");
+    visible("operations::Request", "/teamsUser/:exchangeAccessToken");
+    visible("Response<String>", "content-type");
+    visible("json::Value", "2030-01-01T00:00:00Z");
+    visible("json::Value (nested)", "8:acs:x");
+}

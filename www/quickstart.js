@@ -161,6 +161,9 @@ function connect() {
       retry: { maxRetries: 2, baseDelayMs: 300, maxDelayMs: 3000 },
       timeoutMs: 20_000,
       onRequest: (exchange) => state.attempts.push(exchange),
+      // The page shows the signature and the tokens it teaches about, so it asks for the raw trace; by
+      // default onRequest sees them redacted.
+      traceSecrets: true,
     });
     state.endpoint = endpoint;
     byId("endpoint").textContent = endpoint;

@@ -6,6 +6,8 @@
 //! going through the host's `JSON.parse` and `serde-wasm-bindgen` instead measured 13.9 KB gzip larger.
 //! The response parsers read members by name with [`Value::get`], [`Value::str`] and friends.
 
+use crate::redact;
+
 /// A response body, in whatever form the platform received it, read as JSON by [`parse`].
 pub trait JsonBody {
     /// True when there is no body at all (no bytes, or only whitespace).
@@ -58,8 +60,10 @@ impl JsonBody for String {
 /// answers are two levels deep; the limit keeps a hostile body from exhausting the stack.
 pub const MAX_DEPTH: usize = 32;
 
-/// A parsed JSON value. Numbers are `f64` (as in JS); object members keep their order.
-#[derive(Clone, Debug, PartialEq)]
+/// A parsed JSON value. Numbers are `f64` (as in JS); object members keep their order. Its `Debug` shows
+/// `<redacted>` for a string that holds something JWT-shaped and for the string value of a member whose
+/// name says it is a secret (`token`, `access_token`, `client_secret`, ...).
+#[derive(Clone, PartialEq)]
 pub enum Value {
     /// `null`.
     Null,
@@ -73,6 +77,49 @@ pub enum Value {
     Array(Vec<Value>),
     /// An object, as `(name, value)` members with distinct names.
     Object(Vec<(String, Value)>),
+}
+
+impl core::fmt::Debug for Value {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        /// A string value as `Debug` may show it.
+        fn text(s: &str, secret: bool) -> &str {
+            if secret || redact::contains_jwt(s) {
+                redact::REDACTED
+            } else {
+                s
+            }
+        }
+        struct Member<'a>(&'a str, &'a Value);
+        impl core::fmt::Debug for Member<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let mut t = f.debug_tuple("");
+                t.field(&self.0);
+                match self.1 {
+                    Value::String(s) => t.field(&Value::String(
+                        text(s, redact::is_secret_name(self.0)).to_string(),
+                    )),
+                    v => t.field(v),
+                };
+                t.finish()
+            }
+        }
+        struct Members<'a>(&'a [(String, Value)]);
+        impl core::fmt::Debug for Members<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_list()
+                    .entries(self.0.iter().map(|(n, v)| Member(n, v)))
+                    .finish()
+            }
+        }
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Value::Number(n) => f.debug_tuple("Number").field(n).finish(),
+            Value::String(s) => f.debug_tuple("String").field(&text(s, false)).finish(),
+            Value::Array(items) => f.debug_tuple("Array").field(items).finish(),
+            Value::Object(members) => f.debug_tuple("Object").field(&Members(members)).finish(),
+        }
+    }
 }
 
 /// A member that is present but has the wrong type: the whole body is not the expected shape.

@@ -52,9 +52,17 @@ pub fn write_integer(out: &mut String, n: i64) {
 /// w.integer("expiresInMinutes", 60);
 /// assert_eq!(w.finish(), r#"{"scopes":["voip"],"expiresInMinutes":60}"#);
 /// ```
-#[derive(Debug)]
 pub struct ObjectWriter {
     out: String,
+}
+
+/// The length written so far, not the text (it may hold a token).
+impl core::fmt::Debug for ObjectWriter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ObjectWriter")
+            .field("len", &self.out.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ObjectWriter {

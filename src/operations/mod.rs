@@ -120,8 +120,9 @@ pub use crate::url::push_percent_encoded;
 /// `application/json`.
 pub const APPLICATION_JSON: &str = "application/json";
 
-/// A request to make, before signing: where it goes relative to the endpoint, and what it carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request to make, before signing: where it goes relative to the endpoint, and what it carries. Its
+/// `Debug` shows the body's length, not the body (the Teams exchange's holds the user's token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// `GET`, `POST` or `DELETE`.
     pub method: &'static str,
@@ -134,8 +135,9 @@ pub struct Request {
 }
 
 /// A response as received: status, headers (names in any case) and a body in whatever form the platform
-/// decoded it (see [`JsonBody`](crate::json::JsonBody)).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// decoded it (see [`JsonBody`](crate::json::JsonBody)). Its `Debug` leaves the body out (a token
+/// response holds the token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response<B> {
     /// HTTP status.
     pub status: u16,
@@ -143,6 +145,26 @@ pub struct Response<B> {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: B,
+}
+
+impl core::fmt::Debug for Request {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl<B> core::fmt::Debug for Response<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<B> Response<B> {

@@ -4,7 +4,34 @@
 use crate::error::{Error, ErrorKind};
 use js_sys::Reflect;
 use serde::{Serialize, Serializer};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = hasOwn)]
+    fn has_own(target: &JsValue, name: &JsValue) -> Result<bool, JsValue>;
+    /// `Object.prototype.toString.call(value)`: `[object Date]`, `[object Uint8Array]`, ... in any realm.
+    #[wasm_bindgen(js_namespace = ["Object", "prototype", "toString"], js_name = call)]
+    fn object_tag(value: &JsValue) -> JsValue;
+}
+
+/// A string from JS that holds a secret (a connection string), zeroed when dropped. wasm-bindgen copies a
+/// JS string into a buffer of exactly its length, which this owns.
+pub(crate) struct Wiped(pub String);
+
+impl core::ops::Deref for Wiped {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self.0.as_mut_str());
+    }
+}
 
 /// What a binding returns: a JS value, or the plain object of an error (see [`error`]).
 pub(crate) type JsResult = Result<JsValue, JsValue>;
@@ -79,12 +106,31 @@ impl Serialize for Date {
     }
 }
 
-/// `target.name`, or `undefined` when `target` is not an object.
+/// `target.name` when it is an own property of `target`; `undefined` when it is inherited (a polluted
+/// `Object.prototype.allowInsecureConnection` is not an option) or `target` is not an object. Every
+/// option and argument is read with this.
 pub(crate) fn get(target: &JsValue, name: &str) -> JsValue {
+    let key = JsValue::from_str(name);
+    if !target.is_object() || !matches!(has_own(target, &key), Ok(true)) {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target.name` through the prototype chain: for the methods and getters of the runtime's own objects
+/// (a stream reader's `read`, a `DOMException`'s `message`), never for options.
+pub(crate) fn get_inherited(target: &JsValue, name: &str) -> JsValue {
     if !target.is_object() {
         return JsValue::UNDEFINED;
     }
     Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// True when `value`'s `Object.prototype.toString` tag is `tag` (`"[object Response]"`): a `Response`,
+/// `AbortSignal` or `Uint8Array` of any realm or implementation. `instanceof` refuses one from another
+/// realm (an iframe, `node:vm`) or another copy of a library (undici from npm).
+pub(crate) fn is_a(value: &JsValue, tag: &str) -> bool {
+    value.is_object() && object_tag(value) == JsValue::from_str(tag)
 }
 
 /// `target.name` when it is a string.

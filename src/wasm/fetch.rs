@@ -1,5 +1,5 @@
-//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one through
-//! `gloo-net`, or the caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
+//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one, or the
+//! caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
 //! `crypto.getRandomValues()` and `AbortSignal`.
 //!
 //! The transport never follows a redirect (the service never sends one, and following it would resend the
@@ -7,7 +7,7 @@
 //! and, when the call has a caller's signal or a time budget, bounds each attempt with its own
 //! `AbortController`, which either aborts.
 
-use super::convert::get;
+use super::convert::{get, get_inherited, is_a};
 use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{JsonBody, Value};
@@ -156,7 +156,7 @@ fn network_error(detail: &str) -> Error {
 /// The runtime's error code (`ECONNREFUSED`, `ENOTFOUND`: Node puts it on the rejection's `cause`) ends
 /// the message.
 fn network(e: &JsValue) -> Error {
-    let mut detail = get(e, "message")
+    let mut detail = get_inherited(e, "message")
         .as_string()
         .or_else(|| e.as_string())
         .unwrap_or_default();
@@ -210,7 +210,7 @@ async fn read_limited(
         return Ok(String::new());
     };
     let reader = stream.get_reader();
-    let read: Function = get(&reader, "read").unchecked_into();
+    let read: Function = get_inherited(&reader, "read").unchecked_into();
     let mut bytes = Vec::new();
     loop {
         let chunk = wait(Promise::resolve(
@@ -221,16 +221,18 @@ async fn read_limited(
             break;
         }
         // Bytes from any `fetch` body; a caller's `fetch` could hand back a stream of something else.
-        let value: Uint8Array = get(&chunk, "value").dyn_into().map_err(|_| {
-            Error::new(
+        let value = get(&chunk, "value");
+        if !is_a(&value, "[object Uint8Array]") {
+            return Err(Error::new(
                 ErrorKind::InvalidResponse,
                 "the response body is not a stream of bytes",
-            )
-        })?;
+            ));
+        }
+        let value: Uint8Array = value.unchecked_into();
         let at = bytes.len();
         let len = value.length() as usize;
         if at + len > MAX_RESPONSE_BYTES {
-            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+            if let Ok(cancel) = get_inherited(&reader, "cancel").dyn_into::<Function>() {
                 let _ = cancel.call0(&reader);
             }
             return Err(too_large());
@@ -282,10 +284,13 @@ impl FetchTransport {
         request: &HttpRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<web_sys::Response> {
-        let init: RequestInit = match &self.init {
-            Some(base) => Object::assign(&Object::new(), base).unchecked_into(),
-            None => RequestInit::new(),
-        };
+        // No prototype: `fetch` reads its options through the prototype chain, and a polluted
+        // `Object.prototype.body` or `.dispatcher` must not become one.
+        let init = Object::create(JsValue::NULL.unchecked_ref::<Object>());
+        if let Some(base) = &self.init {
+            Object::assign(&init, base);
+        }
+        let init: RequestInit = init.unchecked_into();
         init.set_method(&request.method);
         // A plain object: `fetch` checks it once, where a `Headers` checks each `append` (a call into the
         // runtime each). The names are unique (the client's own, or a caller's from a `Headers`).
@@ -312,6 +317,7 @@ impl FetchTransport {
             None => {
                 let raw = web_sys::Request::new_with_str_and_init(&request.url, &init)
                     .map_err(|e| network(&e))?;
+                // gloo-net keeps the rejection's name and message, not the value: no cause here.
                 let sent = gloo_net::http::Request::from(raw)
                     .send()
                     .await
@@ -324,12 +330,14 @@ impl FetchTransport {
                 JsValue::from(web_sys::Response::from(sent))
             }
         };
-        response.dyn_into::<web_sys::Response>().map_err(|_| {
-            Error::new(
+        // A `Response` of any realm or implementation (undici from npm is not the runtime's copy).
+        if !is_a(&response, "[object Response]") {
+            return Err(Error::new(
                 ErrorKind::InvalidResponse,
                 "fetch did not return a Response",
-            )
-        })
+            ));
+        }
+        Ok(response.unchecked_into())
     }
 
     /// Shows one exchange to `onRequest`.
@@ -399,7 +407,7 @@ impl Transport<JsSignal> for FetchTransport {
         // `controller.abort(undefined, ...)`: whatever calls it (an "abort" event passes the event), the
         // fetch then rejects with an AbortError, never with the event or a caller's reason.
         let abort = controller.as_ref().map(|c| {
-            let abort: Function = get(c, "abort").unchecked_into();
+            let abort: Function = get_inherited(c, "abort").unchecked_into();
             let abort: Function = abort.bind1(c, &JsValue::UNDEFINED).unchecked_into();
             abort
         });

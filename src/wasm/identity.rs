@@ -224,12 +224,11 @@ fn result(kind: OperationKind, response: &ops::Response<FetchBody>) -> JsResult 
     }
 }
 
-/// The per-call options `{ abortSignal?, timeoutMs? }`.
+/// The per-call options `{ abortSignal?, timeoutMs? }`: an `AbortSignal` of any realm or implementation.
 fn call_signal(options: &JsValue) -> Option<JsSignal> {
-    get(options, "abortSignal")
-        .dyn_into::<AbortSignal>()
-        .ok()
-        .map(JsSignal)
+    let signal = get(options, "abortSignal");
+    convert::is_a(&signal, "[object AbortSignal]")
+        .then(|| JsSignal(signal.unchecked_into::<AbortSignal>()))
 }
 
 fn call_timeout(options: &JsValue) -> Option<u64> {
@@ -249,9 +248,10 @@ impl Client {
     /// Parses the connection string and checks the options (see [`settings`]). Plain http is refused for an
     /// endpoint that is not loopback unless `allowInsecureConnection`.
     #[wasm_bindgen(constructor)]
-    pub fn new(connection_string: &str, options: &JsValue) -> Result<Client, JsValue> {
+    pub fn new(connection_string: String, options: &JsValue) -> Result<Client, JsValue> {
+        let connection_string = convert::Wiped(connection_string);
         let (client_options, transport) = settings(options);
-        let inner = from_connection_string(connection_string, client_options, transport)
+        let inner = from_connection_string(&connection_string, client_options, transport)
             .map_err(convert::error)?;
         Ok(Client {
             inner: Rc::new(inner),
@@ -317,12 +317,13 @@ pub struct SignedFetch {
 impl SignedFetch {
     /// Checks the connection string and options once.
     #[wasm_bindgen(constructor)]
-    pub fn new(connection_string: &str, options: &JsValue) -> Result<SignedFetch, JsValue> {
+    pub fn new(connection_string: String, options: &JsValue) -> Result<SignedFetch, JsValue> {
+        let connection_string = convert::Wiped(connection_string);
         let (client_options, mut transport) = settings(options);
         // The caller reads the `Response`: sent with `fetch`, never the entry's own transport.
         transport.raw = true;
         transport.send = None;
-        let client = from_connection_string(connection_string, client_options.clone(), transport)
+        let client = from_connection_string(&connection_string, client_options.clone(), transport)
             .map_err(convert::error)?;
         Ok(SignedFetch {
             client,

@@ -4,7 +4,7 @@
 //! msCv? }`) into `AcsError` instances, and adds the client-side `CommunicationTokenCredential`.
 //!
 //! - [`identity::Client`]: the identity client. It is the library's [`crate::client::IdentityClient`] over
-//!   a `fetch` transport (`gloo-net`, or the caller's `fetch`) and the JS clock, timers and `AbortSignal`
+//!   a `fetch` transport (the global `fetch`, or the caller's) and the JS clock, timers and `AbortSignal`
 //!   ([`fetch`]).
 //! - Plain functions: `signRequest`, `parseConnectionString`, `decodeAccessToken` and the identifier
 //!   conversions ([`identifier`]).
@@ -49,8 +49,9 @@ struct EndpointOut<'a> {
 /// Parses a connection string and returns `{ endpoint, host }`: never the key.
 #[cfg(feature = "js-bindings")]
 #[wasm_bindgen(js_name = parseConnectionString)]
-pub fn parse_connection_string(connection_string: &str) -> JsResult {
-    let cs = ConnectionString::parse(connection_string).map_err(convert::error)?;
+pub fn parse_connection_string(connection_string: String) -> JsResult {
+    let connection_string = convert::Wiped(connection_string);
+    let cs = ConnectionString::parse(&connection_string).map_err(convert::error)?;
     to_js(&EndpointOut {
         endpoint: cs.endpoint().as_str(),
         host: cs.endpoint().authority(),
@@ -75,13 +76,14 @@ struct SignedOut<'a> {
 #[cfg(feature = "js-bindings")]
 #[wasm_bindgen(js_name = signRequest)]
 pub fn sign_request(
-    connection_string: &str,
+    connection_string: String,
     method: &str,
     url: &str,
     body: &[u8],
     unix_seconds: f64,
 ) -> JsResult {
-    let cs = ConnectionString::parse(connection_string).map_err(convert::error)?;
+    let connection_string = convert::Wiped(connection_string);
+    let cs = ConnectionString::parse(&connection_string).map_err(convert::error)?;
     let signed = signing::sign(cs.access_key(), method, url, body, unix_seconds as i64)
         .map_err(convert::error)?;
     to_js(&SignedOut {

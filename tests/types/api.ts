@@ -64,6 +64,10 @@ const date: string = headers["x-ms-date"];
 signRequest(cs, { method: "GET" });
 
 const signedFetch = createSignedFetch(cs, { retry: { maxRetries: 1 } });
+// createSignedFetch calls onRequest as the client does (redacted unless traceSecrets: true).
+const traced = createSignedFetch(cs, { onRequest: (trace) => void trace.request.stringToSign.length, traceSecrets: false });
+// @ts-expect-error traceSecrets is a boolean
+new CommunicationIdentityClient(cs, { onRequest: () => {}, traceSecrets: "yes" });
 const response: Promise<Response> = signedFetch("/identities?api-version=2023-10-01", { method: "POST", body: "" });
 
 const endpoint: string = parseConnectionString(cs).endpoint;
@@ -128,4 +132,4 @@ async function credentials(): Promise<void> {
   void [keyed, plainKey, at, bearerFetch, asCore, asCoreKey, asKey, failures];
 }
 
-void [quickstart, credentials, errors, auth, date, response, endpoint, scopes, raw, expires];
+void [quickstart, credentials, errors, auth, date, response, traced, endpoint, scopes, raw, expires];

@@ -338,7 +338,7 @@ export const cases = [
       const url = new URL(request.url);
       expect.equal(`${url.pathname}${url.search}`, "/identities?api-version=2023-10-01", "path and query");
       const headers = new Map(request.headers.map(([k, v]) => [k.toLowerCase(), v]));
-      expect.match(headers.get("authorization"), /^HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=[A-Za-z0-9+/]+=*$/, "authorization");
+      expect.equal(headers.get("authorization"), "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<redacted>", "authorization, redacted");
       expect.match(headers.get("x-ms-date"), /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/, "x-ms-date");
       expect.match(headers.get("x-ms-client-request-id"), /^[0-9a-f-]{36}$/, "request id");
       const lines = request.stringToSign.split("\n");
@@ -349,6 +349,7 @@ export const cases = [
       expect.deepEqual(body, { createTokenWithScopes: ["chat"], expiresInMinutes: 60 }, "request body");
       expect.equal(response.status, 201, "status");
       expect.equal(response.body.identity.id, user.communicationUserId, "response body");
+      expect.equal(response.body.accessToken.token, "<redacted>", "the issued token, redacted");
     },
   },
   {
