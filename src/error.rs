@@ -183,6 +183,7 @@ impl Error {
     }
 
     /// The same error with `prefix` before its message (`could not reach HOST: `).
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn with_message_prefix(mut self, prefix: &str) -> Self {
         let mut message = String::from(prefix);
         message.push_str(&self.0.message);
