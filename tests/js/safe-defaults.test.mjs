@@ -11,6 +11,7 @@ import { Response as UndiciResponse } from "undici";
 import {
   CommunicationIdentityClient,
   createSignedFetch,
+  parseConnectionString,
   signRequest,
 } from "acs-identity-edge";
 
@@ -252,4 +253,23 @@ test("the demo page asks for the raw trace explicitly, and says so", async () =>
   assert.ok(note, "the page has the note");
   assert.match(note[1], /traceSecrets: true/);
   assert.match(note[1], /Signature=&lt;redacted&gt;/);
+});
+
+test("the connection string copied into wasm memory is zeroed once parsed", async () => {
+  // The package's own instance (the same module URL): its memory is where the copies went.
+  const { initSync } = await import("../../dist/acs_identity_edge.js");
+  const memory = initSync().memory;
+  const keyText = "zeroize-canary-0f6c1e-key-of-this-test";
+  const key = Buffer.from(keyText).toString("base64");
+  const cs = `endpoint=https://contoso.communication.azure.com/;accesskey=${key}`;
+  const url = "https://contoso.communication.azure.com/identities?api-version=2023-10-01";
+  for (let i = 0; i < 20; i++) {
+    parseConnectionString(cs);
+    signRequest(cs, { method: "POST", url, body: "{}" });
+  }
+  assert.throws(() => signRequest(cs, { method: "POST", url: "ftp://x/" }), { code: "ERR_INVALID_ARGUMENT" });
+  const bytes = Buffer.from(memory.buffer);
+  for (const [what, secret] of [["the connection string", cs], ["the base64 key", key], ["the key", keyText]]) {
+    assert.equal(bytes.indexOf(Buffer.from(secret)), -1, `${what} is still in wasm memory`);
+  }
 });
