@@ -10,6 +10,7 @@ import { inspect } from "node:util";
 import { Response as UndiciResponse } from "undici";
 import {
   CommunicationIdentityClient,
+  CommunicationTokenCredential,
   createSignedFetch,
   parseConnectionString,
   signRequest,
@@ -179,6 +180,8 @@ test("a polluted Object.prototype changes no option and no argument", async () =
     assert.equal(fetched[0].method, "GET");
     assert.equal(fetched[0].body, "");
     assert.deepEqual(stolen, [], "nothing went to the prototype's fetch or onRequest");
+    // A credential without its own tokenRefresher is refused, not handed the prototype's.
+    assert.throws(() => new CommunicationTokenCredential({}), { code: "ERR_INVALID_ARGUMENT", target: "tokenRefresher" });
   });
   assert.equal({}.fetch, undefined, "the prototype is restored");
 });
