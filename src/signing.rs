@@ -503,15 +503,25 @@ mod tests {
     #[test]
     fn finishing_the_hmac_wipes_its_keyed_state() {
         let mut mac = HmacSha256::new(b"a key of the resource");
-        assert!(bytes_of(&mac.core).iter().any(|b| *b != 0), "the state is keyed");
+        assert!(
+            bytes_of(&mac.core).iter().any(|b| *b != 0),
+            "the state is keyed"
+        );
         mac.update(b"message");
         let out = mac.finish();
         assert_ne!(out, [0; 32]);
-        assert!(bytes_of(&mac.core).iter().all(|b| *b == 0), "the keyed state is wiped");
-        assert!(bytes_of(&mac.buffer).iter().all(|b| *b == 0), "the buffer is wiped");
+        assert!(
+            bytes_of(&mac.core).iter().all(|b| *b == 0),
+            "the keyed state is wiped"
+        );
+        assert!(
+            bytes_of(&mac.buffer).iter().all(|b| *b == 0),
+            "the buffer is wiped"
+        );
         // The same MAC as the hmac crate's own API.
         use hmac::Mac;
-        let mut reference = hmac::Hmac::<Sha256>::new_from_slice(b"a key of the resource").unwrap();
+        let mut reference =
+            <hmac::Hmac<Sha256> as Mac>::new_from_slice(b"a key of the resource").unwrap();
         reference.update(b"message");
         assert_eq!(out, <[u8; 32]>::from(reference.finalize().into_bytes()));
     }

@@ -10,7 +10,9 @@ import { inspect } from "node:util";
 import { Response as UndiciResponse } from "undici";
 import {
   CommunicationIdentityClient,
+  CommunicationTokenCredential,
   createSignedFetch,
+  parseConnectionString,
   signRequest,
 } from "acs-identity-edge";
 
@@ -178,6 +180,8 @@ test("a polluted Object.prototype changes no option and no argument", async () =
     assert.equal(fetched[0].method, "GET");
     assert.equal(fetched[0].body, "");
     assert.deepEqual(stolen, [], "nothing went to the prototype's fetch or onRequest");
+    // A credential without its own tokenRefresher is refused, not handed the prototype's.
+    assert.throws(() => new CommunicationTokenCredential({}), { code: "ERR_INVALID_ARGUMENT", target: "tokenRefresher" });
   });
   assert.equal({}.fetch, undefined, "the prototype is restored");
 });
@@ -252,4 +256,28 @@ test("the demo page asks for the raw trace explicitly, and says so", async () =>
   assert.ok(note, "the page has the note");
   assert.match(note[1], /traceSecrets: true/);
   assert.match(note[1], /Signature=&lt;redacted&gt;/);
+});
+
+test("the connection string copied into wasm memory is zeroed once parsed", async () => {
+  // The package's own instance (the same module URL): its memory is where the copies went.
+  const { initSync } = await import("../../dist/acs_identity_edge.js");
+  const memory = initSync().memory;
+  const keyText = "zeroize-canary-0f6c1e-key-of-this-test";
+  const key = Buffer.from(keyText).toString("base64");
+  const cs = `endpoint=https://contoso.communication.azure.com/;accesskey=${key}`;
+  const url = "https://contoso.communication.azure.com/identities?api-version=2023-10-01";
+  for (let i = 0; i < 20; i++) {
+    parseConnectionString(cs);
+    signRequest(cs, { method: "POST", url, body: "{}" });
+  }
+  assert.throws(() => signRequest(cs, { method: "POST", url: "ftp://x/" }), { code: "ERR_INVALID_ARGUMENT" });
+  const scan = (secrets) => {
+    const bytes = Buffer.from(memory.buffer);
+    for (const [what, secret] of secrets) assert.equal(bytes.indexOf(Buffer.from(secret)), -1, `${what} is still in wasm memory`);
+  };
+  scan([["the connection string", cs], ["the base64 key", key], ["the key", keyText]]);
+  // A client keeps the decoded key (zeroed when it is freed), never the text it was parsed from.
+  const clients = [new CommunicationIdentityClient(cs), createSignedFetch(cs)];
+  scan([["the connection string", cs], ["the base64 key", key]]);
+  assert.equal(clients.length, 2);
 });
