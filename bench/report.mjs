@@ -105,6 +105,11 @@ wasm module's task, of which the runtime's own calls are most: \`Array.from\` of
 \`queueMicrotask\` of the futures' task queue ~9% (one per wake-up: the fetch and each body read), the body
 stream's \`read()\` ~9% (a chunked body takes two reads, each awaited from wasm), \`fetch\` and \`Request\`
 ~7%; the signing and parsing in wasm are a few percent. Plain fetch awaits twice, all in the runtime.
+Measured in the same Worker: \`Array.from\` of a response's 6 headers 17 µs, iterating them 18 µs, eight
+\`headers.get\` 6 µs; a microtask through \`queueMicrotask\` 5.7 µs, through \`Promise.resolve().then\` 1.0 µs
+(\`js-sys\`'s task queue takes \`queueMicrotask\` when the global has it). Neither is changed here: reading
+only the headers the library knows would drop any other from traces and future parsers, and the queue is
+\`js-sys\`'s.
 
 Signing by body size on the asynchronous path in the Worker (ms per call):
 
