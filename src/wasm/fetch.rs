@@ -292,8 +292,13 @@ impl FetchTransport {
                 wait(Promise::resolve(&sent)).await?
             }
             None => {
-                let raw = web_sys::Request::new_with_str_and_init(&request.url, &init)
-                    .map_err(|e| network(&e))?;
+                // The runtime checks the headers here (they are a plain object, not a `Headers`): a
+                // request it refuses is the caller's to fix, not retried as a network error.
+                let raw =
+                    web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|_| {
+                        Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
+                            .with_target("headers")
+                    })?;
                 let sent = gloo_net::http::Request::from(raw)
                     .send()
                     .await
