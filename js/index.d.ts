@@ -82,7 +82,7 @@ export interface CommunicationIdentityClientOptions {
   retry?: RetryOptions;
   /** Bound on a whole call, retries and waits included (default: none). */
   timeoutMs?: number;
-  /** The fetch to use (default: the global `fetch`). */
+  /** The fetch to use (default: the global `fetch`; without one, a CommunicationIdentityClient in Node, not Bun, sends with `node:http`). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Prepended to the User-Agent. */
   userAgentPrefix?: string;

@@ -49,46 +49,33 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult {
         })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorOut<'a> {
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    target: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status_code: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ms_cv: Option<&'a str>,
-}
-
-/// The plain-object form of an error, which the package's JS turns into an `AcsError`; a JS cause is its
-/// `cause` member.
+/// The plain-object form of an error (`{ code, message, target?, statusCode?, serviceCode?,
+/// serviceMessage?, requestId?, msCv?, cause? }`), which the package's JS turns into an `AcsError`. Built member by
+/// member: serde's derive for it was larger.
 pub(crate) fn error(error: Error) -> JsValue {
-    let service = error.service_error();
-    let out = ErrorOut {
-        code: error.code(),
-        message: error.message(),
-        target: error.target(),
-        status_code: service.map(|s| s.status),
-        service_code: service.and_then(|s| s.code.as_deref()),
-        service_message: service.and_then(|s| s.message.as_deref()),
-        request_id: service.and_then(|s| s.request_id.as_deref()),
-        ms_cv: service.and_then(|s| s.ms_cv.as_deref()),
+    let out = js_sys::Object::new();
+    let put = |name: &str, value: &JsValue| {
+        let _ = Reflect::set(&out, &JsValue::from_str(name), value);
     };
-    let object = out
-        .serialize(&serde_wasm_bindgen::Serializer::new())
-        .unwrap_or_else(|_| JsValue::from_str(error.code()));
-    if let Some(cause) = error.js_cause() {
-        let _ = Reflect::set(&object, &JsValue::from_str("cause"), cause);
+    let text = |name: &str, value: Option<&str>| {
+        if let Some(v) = value {
+            put(name, &JsValue::from_str(v));
+        }
+    };
+    text("code", Some(error.code()));
+    text("message", Some(error.message()));
+    text("target", error.target());
+    if let Some(s) = error.service_error() {
+        put("statusCode", &JsValue::from(s.status));
+        text("serviceCode", s.code.as_deref());
+        text("serviceMessage", s.message.as_deref());
+        text("requestId", s.request_id.as_deref());
+        text("msCv", s.ms_cv.as_deref());
     }
-    object
+    if let Some(cause) = error.js_cause() {
+        put("cause", cause);
+    }
+    out.into()
 }
 
 /// An `ERR_INVALID_ARGUMENT` error naming `target`.

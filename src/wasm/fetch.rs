@@ -213,9 +213,12 @@ async fn read_limited(
     let read: Function = get_inherited(&reader, "read").unchecked_into();
     let mut bytes = Vec::new();
     loop {
-        let chunk = wait(Promise::resolve(
-            &read.call0(&reader).map_err(|e| network(&e))?,
-        ))
+        // A real `Response`'s body (checked above), so `read()` returns a promise.
+        let chunk = wait(
+            read.call0(&reader)
+                .map_err(|e| network(&e))?
+                .unchecked_into(),
+        )
         .await?;
         if get(&chunk, "done").is_truthy() {
             break;
@@ -315,8 +318,13 @@ impl FetchTransport {
                 wait(Promise::resolve(&sent)).await?
             }
             None => {
-                let raw = web_sys::Request::new_with_str_and_init(&request.url, &init)
-                    .map_err(|e| network(&e))?;
+                // The runtime checks the headers here (they are a plain object, not a `Headers`): a
+                // request it refuses is the caller's to fix, not retried as a network error.
+                let raw =
+                    web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|_| {
+                        Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
+                            .with_target("headers")
+                    })?;
                 // gloo-net keeps the rejection's name and message, not the value: no cause here.
                 let sent = gloo_net::http::Request::from(raw)
                     .send()
@@ -516,12 +524,13 @@ impl FetchTransport {
         let sent = send
             .apply(&JsValue::UNDEFINED, &args)
             .map_err(|e| network(&e))?;
-        let answer = Array::from(&wait(Promise::resolve(&sent)).await?);
+        // The entry's own transport (js/node-http.js) returns a promise of an array.
+        let answer: Array = wait(sent.unchecked_into()).await?.unchecked_into();
         let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
         if (300..400).contains(&status) {
             return Err(redirected());
         }
-        let names = Array::from(&answer.get(2));
+        let names: Array = answer.get(2).unchecked_into();
         let mut pairs = Vec::with_capacity(names.length() as usize / 2);
         let mut i = 0;
         while i + 1 < names.length() {

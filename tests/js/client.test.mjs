@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import { CommunicationIdentityClient, AcsError, createSignedFetch, decodeAccessToken } from "acs-identity-edge";
 
 const KEY = Buffer.from("a strict verifier's test key, not a real one");
@@ -467,6 +468,29 @@ test("in Node the client sends over node:http, not the global fetch; a caller's 
     assert.equal(new Set(ids).size, 41);
   } finally {
     globalThis.fetch = global;
+  }
+});
+
+test("the Node transport speaks https and verifies the server's certificate (trusted: a result; untrusted: ERR_NETWORK)", async () => {
+  const { startEmulator } = await import("../support/emulator.mjs");
+  const emu = await startEmulator({ tls: true });
+  try {
+    assert.match(emu.connectionString, /endpoint=https:\/\/127\.0\.0\.1:\d+/);
+    const script = `import { CommunicationIdentityClient } from "acs-identity-edge";
+      const c = new CommunicationIdentityClient(process.env.CS, { retry: { maxRetries: 0 } });
+      try { console.log((await c.createUser()).communicationUserId); } catch (e) { console.log(e.code); }`;
+    const run = (env) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: root, env: { ...process.env, CS: emu.connectionString, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.on("error", reject);
+      child.on("exit", () => resolve(out.trim()));
+    });
+    assert.match(await run({ NODE_EXTRA_CA_CERTS: emu.certFile }), /^8:acs:/);
+    assert.equal(await run({}), "ERR_NETWORK");
+  } finally {
+    await emu.stop();
+    rmSync(emu.certFile, { force: true });
   }
 });
 
