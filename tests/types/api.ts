@@ -65,7 +65,7 @@ signRequest(cs, { method: "GET" });
 
 const signedFetch = createSignedFetch(cs, { retry: { maxRetries: 1 } });
 // createSignedFetch calls onRequest as the client does (redacted unless traceSecrets: true).
-const traced = createSignedFetch(cs, { onRequest: (trace) => void trace.request.stringToSign.length, traceSecrets: false });
+const traced = createSignedFetch(cs, { onRequest: (trace) => void trace.request.stringToSign?.length, traceSecrets: false });
 // @ts-expect-error traceSecrets is a boolean
 new CommunicationIdentityClient(cs, { onRequest: () => {}, traceSecrets: "yes" });
 const response: Promise<Response> = signedFetch("/identities?api-version=2023-10-01", { method: "POST", body: "" });

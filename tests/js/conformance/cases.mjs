@@ -813,7 +813,7 @@ export const cases = [
         fetch: countingFetch,
       });
       const traces = [];
-      const c = new subject.pkg.CommunicationIdentityClient(endpoint, credential, { onRequest: (t) => traces.push(t) });
+      const c = new subject.pkg.CommunicationIdentityClient(endpoint, credential, { onRequest: (t) => traces.push(t), traceSecrets: true });
       const [a, b] = await Promise.all([c.createUser(), c.createUser()]);
       expect.match(a.communicationUserId, USER_ID, "user id");
       const { token } = await c.getToken(b, ["chat"]);
