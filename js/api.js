@@ -160,6 +160,34 @@ function isCredential(value) {
 }
 
 /**
+ * `credential` as the client asks it: `getToken(scopes, { abortSignal?, budgetMs? })`, where `budgetMs` is
+ * the time left of the call. The client stops waiting at that time (ERR_TIMEOUT) or when the call is
+ * aborted, whether or not the credential honours its `abortSignal`.
+ */
+function boundedTokenCredential(credential) {
+  return {
+    getToken(scopes, { abortSignal, budgetMs }) {
+      const asked = credential.getToken(scopes, abortSignal ? { abortSignal } : {});
+      if (budgetMs === undefined && !abortSignal) return asked;
+      return new Promise((resolve, reject) => {
+        const settle = (done, value) => {
+          clearTimeout(timer);
+          if (abortSignal) abortSignal.removeEventListener("abort", onAbort);
+          done(value);
+        };
+        const onAbort = () => settle(reject, abortError());
+        const timer = budgetMs === undefined ? undefined : setTimeout(
+          () => settle(reject, new AcsError({ code: "ERR_TIMEOUT", message: "the call did not finish within its timeout" })),
+          budgetMs,
+        );
+        if (abortSignal) abortSignal.addEventListener("abort", onAbort);
+        Promise.resolve(asked).then((token) => settle(resolve, token), (e) => settle(reject, e));
+      });
+    },
+  };
+}
+
+/**
  * The wasm object of a client or signed fetch: `new Kind(connectionString, options)`, or
  * `Kind.withCredential(endpoint, credential, options)` when the second argument is a credential (or a third
  * is given).
@@ -174,7 +202,8 @@ function makeClient(Kind, args) {
     // One of this package's Entra credentials: a 401 to its token drops the token it caches, too.
     const entra = entraCredentials.get(second);
     options.credentialReset = entra ? () => entra.clearCache() : undefined;
-    return core((e, c, o) => Kind.withCredential(e, c, o), String(first), second, options);
+    const credential = typeof second.getToken === "function" ? boundedTokenCredential(second) : second;
+    return core((e, c, o) => Kind.withCredential(e, c, o), String(first), credential, options);
   }
   return core((cs, o) => new Kind(cs, o), String(first), resolveOptions(second));
 }

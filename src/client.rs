@@ -611,6 +611,7 @@ where
                 path_and_query: &path_and_query,
                 now_unix_ms: now,
                 signal,
+                deadline_unix_ms: deadline,
             };
             self.credential.authorize(&mut request, &attempt).await?;
 

@@ -33,6 +33,9 @@ pub struct Attempt<'a, S: ?Sized> {
     pub now_unix_ms: i64,
     /// The call's cancellation signal, for a credential that has to wait.
     pub signal: Option<&'a S>,
+    /// When the call's time budget runs out (unix milliseconds), for a credential that has to wait: past
+    /// it, fail with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout). `None` without a budget.
+    pub deadline_unix_ms: Option<i64>,
 }
 
 /// Authorizes the attempts of a client's calls. `S` is the environment's cancellation signal type.

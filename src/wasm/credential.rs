@@ -22,7 +22,7 @@ use crate::entra::{
 };
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -51,7 +51,7 @@ fn key_of(credential: &JsValue) -> Result<AccessKey> {
 }
 
 /// Calls `target.name(args...)` and waits for its promise: the value, or what it threw or rejected with.
-async fn call_method(
+async fn call(
     target: &JsValue,
     name: &str,
     args: &Array,
@@ -76,6 +76,9 @@ fn rejection(e: &JsValue, fallback: &'static str) -> Error {
         return authentication(fallback);
     }
     let message = get_string(e, "message").unwrap_or_default();
+    if code == ErrorKind::Timeout.code() {
+        return Error::new(ErrorKind::Timeout, message);
+    }
     if code == ErrorKind::Authentication.code() && !message.is_empty() {
         let text = |name| get_string(e, name);
         return match convert::get_number(e, "statusCode") {
@@ -111,6 +114,8 @@ pub(crate) struct JsTokenProvider {
     /// Drops the cached token of one of this package's Entra credentials (`options.credentialReset`, set
     /// by the package's JS), so that the token asked after a 401 is a new one.
     reset: Option<Function>,
+    /// The deadline of the attempt being authorized (see [`Attempt::deadline_unix_ms`]).
+    deadline: Cell<Option<i64>>,
     /// What the last failed `getToken` threw or rejected with, for the `cause` of the call's error.
     cause: RefCell<JsValue>,
 }
@@ -125,8 +130,18 @@ impl TokenProvider<JsSignal> for JsTokenProvider {
         if let Some(s) = signal {
             let _ = Reflect::set(&options, &JsValue::from_str("abortSignal"), &s.0);
         }
+        // The time left of the call whose attempt asks for this token (set just before, in the same poll):
+        // the package's JS stops waiting for the credential then (and when the call is aborted).
+        if let Some(deadline) = self.deadline.take() {
+            let left = (deadline - js_sys::Date::now() as i64).max(0) as f64;
+            let _ = Reflect::set(
+                &options,
+                &JsValue::from_str("budgetMs"),
+                &JsValue::from_f64(left),
+            );
+        }
         let args = Array::of2(&list, &options);
-        let answer = match call_method(&self.credential, "getToken", &args).await {
+        let answer = match call(&self.credential, "getToken", &args).await {
             Ok(answer) => answer,
             Err(e) => {
                 let error = rejection(&e, "the token credential failed to give a token");
@@ -181,6 +196,7 @@ impl JsCredential {
                 JsTokenProvider {
                     credential: value,
                     reset: get(options, "credentialReset").dyn_into().ok(),
+                    deadline: Cell::new(None),
                     cause: RefCell::new(JsValue::UNDEFINED),
                 },
             )));
@@ -216,7 +232,12 @@ impl Credential<JsSignal> for JsCredential {
         attempt: &Attempt<'_, JsSignal>,
     ) -> Result<()> {
         let key = match self {
-            JsCredential::Token(bearer) => return bearer.authorize(request, attempt).await,
+            JsCredential::Token(bearer) => {
+                // Read by the provider if this attempt's authorization asks for a token (synchronously,
+                // in this poll); a token served from the cache leaves it for the next attempt to set.
+                bearer.provider().deadline.set(attempt.deadline_unix_ms);
+                return bearer.authorize(request, attempt).await;
+            }
             JsCredential::Access(key) => key.clone(),
             JsCredential::Key(credential) => key_of(credential)?,
         };

@@ -474,6 +474,30 @@ describe("the Entra credentials with an authority of the test's (fetch injected)
     assert.ok(!everyText(e).includes(SECRET));
   });
 
+  test("the call's timeoutMs and abortSignal bound a token credential that never answers (and ignores its abortSignal)", async () => {
+    const never = { getToken: () => new Promise(() => {}) };
+    const endpoint = "https://contoso.communication.azure.com";
+    const sent = [];
+    const resource = async (url) => (sent.push(url), new Response("{}", { status: 500 }));
+    const timedOut = await new CommunicationIdentityClient(endpoint, never, { fetch: resource, timeoutMs: 200 }).createUser().catch((x) => x);
+    assert.ok(timedOut instanceof AcsError);
+    assert.equal(timedOut.code, "ERR_TIMEOUT");
+    const perCall = await new CommunicationIdentityClient(endpoint, never, { fetch: resource }).createUser({ timeoutMs: 100 }).catch((x) => x);
+    assert.equal(perCall.code, "ERR_TIMEOUT");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const aborted = await new CommunicationIdentityClient(endpoint, never, { fetch: resource })
+      .createUser({ abortSignal: controller.signal })
+      .catch((x) => x);
+    assert.equal(aborted.code, "ERR_ABORTED");
+    assert.equal(sent.length, 0, "nothing was sent without a token");
+
+    // The package's own credential, whose authority never answers and ignores the signal.
+    const hung = new ClientSecretCredential(TENANT, CLIENT, SECRET, { fetch: () => new Promise(() => {}) });
+    const e = await new CommunicationIdentityClient(endpoint, hung, { fetch: resource, timeoutMs: 200 }).createUser().catch((x) => x);
+    assert.equal(e.code, "ERR_TIMEOUT");
+  });
+
   test("an aborted getToken is ERR_ABORTED", async () => {
     const { fetch } = authority();
     const credential = new ClientSecretCredential(TENANT, CLIENT, SECRET, { fetch });
