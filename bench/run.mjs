@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark of issue 8 in one run on this machine, contenders interleaved. Prints
 // a summary and writes bench/results.json and bench/RESULTS.md. Timings are reported, never asserted.
-//   node bench/run.mjs [--quick] [--only size,signing,client,workerd,cold,emulator,memory] [--render]
+//   node bench/run.mjs [--quick] [--only size,signing,client,workerd,native,cold,emulator,memory] [--render]
 // --quick shortens every phase (for trying the harness; its numbers are not the reported ones);
 // --render only rewrites RESULTS.md from results.json.
 import { spawnSync } from "node:child_process";
@@ -61,6 +61,7 @@ async function main() {
   if (want("signing")) results.signing = await (await import("./signing.mjs")).signingBench({ quick });
   if (want("client")) results.client = await (await import("./client.mjs")).clientBench({ quick });
   if (want("workerd")) results.workerd = await (await import("./workerd.mjs")).workerdBench({ quick });
+  if (want("native")) results.native = await (await import("./native.mjs")).nativeBench({ quick });
   if (want("cold")) {
     const cold = await import("./cold-start.mjs");
     results.coldStart = { node: await cold.nodeColdStart({ runs: quick ? 5 : 20 }), workerd: await cold.workerdColdStart({ runs: quick ? 2 : 7 }) };
@@ -77,6 +78,7 @@ async function main() {
     progress("partial or --quick run: results.json and RESULTS.md left as they are");
   }
   console.log(renderSummary(results));
+  if (results.native) console.log((await import("./native.mjs")).nativeSummary(results.native));
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 // Installs what the build and the tests need, skipping whatever is already in place:
 // the wasm32 Rust target, the wasm-bindgen CLI at the exact version in Cargo.lock, npm packages,
-// Debian's Chromium and ChromeDriver (when root), and the Python packages of tests/python.
+// Debian's Chromium and ChromeDriver (when root), the Python packages of tests/python, and worker-build.
 // Run directly (`npm run setup`) or through `npm test` / `npm start`.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -63,6 +63,16 @@ function wasmBindgen() {
   return `installed (${want})`;
 }
 
+// The Rust Worker example (examples/rust-worker) is built with worker-build (tests/js/rust-worker.test.mjs).
+export const WORKER_BUILD_VERSION = "0.8.7";
+
+function workerBuild() {
+  const have = output("worker-build", ["--version"]);
+  if (have && have.endsWith(WORKER_BUILD_VERSION)) return `present (${WORKER_BUILD_VERSION})`;
+  must("cargo", ["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked", "--force"], `installing worker-build ${WORKER_BUILD_VERSION}`);
+  return `installed (${WORKER_BUILD_VERSION})`;
+}
+
 function npmPackages() {
   const lock = join(root, "package-lock.json");
   const stamp = join(root, "node_modules", ".package-lock.json");
@@ -101,7 +111,7 @@ function python() {
 export function setup() {
   const started = Date.now();
   const steps = [["wasm32 target and rust-src", wasmTarget], ["wasm-bindgen CLI", wasmBindgen], ["npm packages", npmPackages],
-    ["Chromium", chromium], ["Python packages", python]];
+    ["Chromium", chromium], ["Python packages", python], ["worker-build", workerBuild]];
   for (const [name, step] of steps) {
     const result = step();
     console.log(`setup: ${name}: ${result}`);
