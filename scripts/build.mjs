@@ -16,7 +16,7 @@ const esbuild = () => createRequire(import.meta.url)("esbuild");
  * Not met (about 68.5 KB today with wasm-bindgen, gloo-net and serde-wasm-bindgen: see bench/RESULTS.md). */
 export const GZIP_BUDGET = 23_000;
 /** Until the budget is met, the build fails past this ceiling, so that the size can only go down. */
-export const GZIP_CEILING = 68_500;
+export const GZIP_CEILING = 68_480;
 
 const args = process.argv.slice(2);
 const optLevel = args.includes("--opt-level") ? args[args.indexOf("--opt-level") + 1] : null;

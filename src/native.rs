@@ -175,7 +175,7 @@ impl ReqwestTransport {
         if !request.body.is_empty() {
             builder = builder.body(request.body.clone());
         }
-        let host = host_of(&request.url);
+        let host = crate::url::host_of(&request.url);
         let mut response = builder.send().await.map_err(|e| network_error(host, e))?;
         let status = response.status().as_u16();
         if (300..400).contains(&status) {
@@ -221,12 +221,6 @@ fn setup_error() -> Error {
         ErrorKind::Network,
         "the HTTP client could not be set up (TLS configuration)",
     )
-}
-
-/// `host[:port]` of an absolute URL, for messages.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 /// A network error that names the host and says what failed, keeping the underlying error as its source.

@@ -142,6 +142,14 @@ fn decimal(digits: &str, max_digits: usize) -> Option<u32> {
     })
 }
 
+/// `host[:port]` of an absolute URL (what follows `://`, up to the path, query or fragment), for messages.
+#[cfg(any(target_arch = "wasm32", feature = "native"))]
+pub(crate) fn host_of(url: &str) -> &str {
+    // The URLs sent are an endpoint's, so http or https; `str`'s substring search would cost about 1 KB of wasm.
+    let rest = split_scheme(url).map_or(url, |(_, rest)| rest);
+    split_at_byte(rest, b"/?#").0
+}
+
 /// `s` split before its first byte that is one of `stops` (`(s, "")` when there is none).
 pub(crate) fn split_at_byte<'a>(s: &'a str, stops: &[u8]) -> (&'a str, &'a str) {
     let i = s

@@ -11,7 +11,7 @@
 //!
 //! A token credential's failure keeps its JS error: it becomes the `cause` of the call's `AcsError`.
 
-use super::convert::{self, get, get_string, invalid};
+use super::convert::{self, get, get_inherited, get_string, invalid};
 use super::fetch::{FetchTransport, JsEnvironment, JsSignal};
 use crate::client::HttpRequest;
 use crate::connection_string::{AccessKey, Endpoint};
@@ -28,18 +28,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-/// `target[name]`, getters on the prototype included (`AzureKeyCredential.key` is one), or `undefined`.
-fn member(target: &JsValue, name: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn authentication(message: &'static str) -> Error {
     Error::new(ErrorKind::Authentication, message)
 }
 
 /// The key of a key credential, read now.
 fn key_of(credential: &JsValue) -> Result<AccessKey> {
-    member(credential, "key")
+    get_inherited(credential, "key")
         .as_string()
         .and_then(|k| AccessKey::from_base64(&k).ok())
         .ok_or_else(|| {
@@ -56,7 +51,7 @@ async fn call(
     name: &str,
     args: &Array,
 ) -> core::result::Result<JsValue, JsValue> {
-    let method: Function = member(target, name)
+    let method: Function = get_inherited(target, name)
         .dyn_into()
         .map_err(|_| JsValue::from_str("not a function"))?;
     let value = method.apply(target, args)?;
@@ -153,10 +148,10 @@ impl TokenProvider<JsSignal> for JsTokenProvider {
         if answer.is_null() || answer.is_undefined() {
             return Err(authentication("the token credential gave no token"));
         }
-        let token = member(&answer, "token")
+        let token = get_inherited(&answer, "token")
             .as_string()
             .filter(|t| !t.is_empty());
-        let expires = member(&answer, "expiresOnTimestamp")
+        let expires = get_inherited(&answer, "expiresOnTimestamp")
             .as_f64()
             .filter(|t| t.is_finite());
         match (token, expires) {
@@ -191,7 +186,7 @@ impl JsCredential {
         if !value.is_object() {
             return Err(fail());
         }
-        if member(&value, "getToken").is_function() {
+        if get_inherited(&value, "getToken").is_function() {
             return Ok(JsCredential::Token(BearerCredential::new(
                 JsTokenProvider {
                     credential: value,
@@ -201,7 +196,7 @@ impl JsCredential {
                 },
             )));
         }
-        if member(&value, "key").is_undefined() {
+        if get_inherited(&value, "key").is_undefined() {
             return Err(fail());
         }
         key_of(&value)?;

@@ -1,5 +1,6 @@
-//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one, or the
-//! caller's), and an [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
+//! What the identity client needs from a JS runtime: a [`Transport`] over `fetch` (the global one through
+//! `gloo-net`, or the caller's) or over a runtime entry's own `send` (the Node entry's `node:http`), and an
+//! [`Environment`] of `Date.now()`, `setTimeout`, `Math.random()`,
 //! `crypto.getRandomValues()` and `AbortSignal`.
 //!
 //! The transport never follows a redirect (the service never sends one, and following it would resend the
@@ -169,12 +170,6 @@ fn network(e: &JsValue) -> Error {
         detail.push(')');
     }
     network_error(&detail).with_js_cause(e.clone())
-}
-
-/// `host[:port]` of an absolute URL, for messages.
-fn host_of(url: &str) -> &str {
-    let rest = crate::url::split_scheme(url).map_or(url, |(_, rest)| rest);
-    crate::url::split_at_byte(rest, b"/?#").0
 }
 
 /// `await promise`, with a rejection as a network error.
@@ -447,7 +442,7 @@ impl Transport<JsSignal> for FetchTransport {
             )),
             Err(e) if e.kind() == ErrorKind::Network => {
                 let mut prefix = String::from("could not reach ");
-                prefix.push_str(host_of(&request.url));
+                prefix.push_str(crate::url::host_of(&request.url));
                 prefix.push_str(": ");
                 Err(e.with_message_prefix(&prefix))
             }
