@@ -22,16 +22,18 @@ pub(crate) fn authorization(value: &str) -> String {
     out
 }
 
+/// How the name of a member that holds a secret ends (the package's JS redacts traces by the same list,
+/// which `tests/js/facts.test.mjs` checks).
+const SECRET_NAME_ENDINGS: [&str; 5] = ["token", "secret", "assertion", "password", "key"];
+
 /// True for a member or field name that holds a secret: one ending in `token`, `secret`, `assertion`,
 /// `password` or `key`, in any case (`token`, `access_token`, `client_secret`, `client_assertion`).
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let name = name.as_bytes();
-    ["token", "secret", "assertion", "password", "key"]
-        .iter()
-        .any(|end| {
-            name.len() >= end.len()
-                && name[name.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
-        })
+    SECRET_NAME_ENDINGS.iter().any(|end| {
+        name.len() >= end.len()
+            && name[name.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
+    })
 }
 
 /// True when `text` contains something shaped like a JWT: `eyJ` (base64url of `{"`) starting a run of

@@ -84,3 +84,15 @@ test("the demo page offers the library's scopes and lifetime bounds", () => {
     assert.ok(facts.errorCodes.includes(code) || pageOwn.has(code), code);
   }
 });
+
+test("the trace redaction of api.js uses the library's secret-name endings and placeholder", () => {
+  const rust = read("src/redact.rs");
+  const endings = rust.match(/const SECRET_NAME_ENDINGS: \[&str; \d+\] = \[([^\]]*)\];/);
+  assert.ok(endings, "SECRET_NAME_ENDINGS in src/redact.rs");
+  const fromRust = [...endings[1].matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  const js = api.match(/\.test\(key\) \? REDACTED/) && api.match(/\/\(([\w|]+)\)\$\/i\.test\(key\)/);
+  assert.ok(js, "the secret-name pattern in js/api.js");
+  assert.deepEqual(js[1].split("|"), fromRust);
+  const placeholder = rust.match(/pub\(crate\) const REDACTED: &str = "([^"]*)";/)[1];
+  assert.match(api, new RegExp(`const REDACTED = "${placeholder}";`));
+});
