@@ -1,6 +1,7 @@
 // A local HTTP server that answers the identity operations at once with canned ACS responses, for the
 // client-overhead benchmark. Run as its own process (so it does not share the client's event loop); it
-// prints its port on the first line and stops when its parent closes stdin.
+// prints its port on the first line and stops when its parent closes stdin. Its answers carry a
+// Content-Length, as 56 of the 64 recorded 200 and 201 answers of the service do (the other 8 are chunked).
 import { createServer } from "node:http";
 
 const USER = "8:acs:ac5e0000-0000-4000-8000-000000000001_00000020-1111-2222-3333-444444444444";
@@ -16,9 +17,9 @@ const server = createServer((req, res) => {
     const requestId = req.headers["x-ms-client-request-id"];
     const headers = { "content-type": "application/json; charset=utf-8", ...(requestId ? { "x-ms-client-request-id": requestId } : {}) };
     if (req.method === "POST" && req.url.startsWith("/identities?")) {
-      res.writeHead(201, headers).end(CREATED);
+      res.writeHead(201, { ...headers, "content-length": Buffer.byteLength(CREATED) }).end(CREATED);
     } else if (req.method === "POST" && req.url.includes("/:issueAccessToken")) {
-      res.writeHead(200, headers).end(ISSUED);
+      res.writeHead(200, { ...headers, "content-length": Buffer.byteLength(ISSUED) }).end(ISSUED);
     } else {
       res.writeHead(204).end();
     }

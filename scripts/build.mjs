@@ -3,7 +3,7 @@
 // Fails when the gzip size of what a Worker or browser loads goes over the ceiling.
 //   node scripts/build.mjs [--skip-setup] [--opt-level z|s]
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
 import { root, setup, cargoBin } from "./setup.mjs";
@@ -12,11 +12,13 @@ import { createRequire } from "node:module";
 // Loaded when first needed: on a fresh machine setup() installs it first.
 const esbuild = () => createRequire(import.meta.url)("esbuild");
 
-/** Gzip budget (bytes) of the wasm plus the JS a runtime loads: the official SDK's browser bundle is ~23 KB.
- * Not met (about 68.5 KB today with wasm-bindgen, gloo-net and serde-wasm-bindgen: see bench/RESULTS.md). */
-export const GZIP_BUDGET = 23_000;
+/** The size target (bytes, gzip -9) of the wasm plus the JS a Worker loads: 45 KB, 40 KB the stretch. Not met
+ * (about 68.5 KB today with wasm-bindgen, gloo-net and serde-wasm-bindgen: see bench/RESULTS.md). The official
+ * SDK's bundle is about 23 KB. */
+export const GZIP_BUDGET = 45_000;
+export const GZIP_STRETCH = 40_000;
 /** Until the budget is met, the build fails past this ceiling, so that the size can only go down. */
-export const GZIP_CEILING = 68_480;
+export const GZIP_CEILING = 68_390;
 
 const args = process.argv.slice(2);
 const optLevel = args.includes("--opt-level") ? args[args.indexOf("--opt-level") + 1] : null;
@@ -50,6 +52,23 @@ export function sizes(dir = join(root, "dist")) {
   return { rows, total: { name: "total (what a Worker loads)", ...total } };
 }
 
+/**
+ * js-sys's futures queue runs the module's tasks in a microtask it schedules with the global
+ * `queueMicrotask` when there is one. In workerd that costs about 5.7 us a call against 1.0 us for a
+ * promise reaction (bench/RESULTS.md), and a call schedules one per wake-up (the fetch, the body): the
+ * bindings schedule it with a promise reaction instead, the same microtask queue. The user's global is
+ * untouched. Fails when the bindings do not have exactly one such call.
+ */
+function scheduleWithPromises(file) {
+  const glue = readFileSync(file, "utf8");
+  const call = "            queueMicrotask(arg0);\n";
+  const at = glue.indexOf(call);
+  if (at < 0 || glue.indexOf(call, at + 1) >= 0) {
+    throw new Error("build: the wasm-bindgen bindings no longer call queueMicrotask(arg0) once; see scheduleWithPromises");
+  }
+  writeFileSync(file, glue.replace(call, "            resolved.then(arg0);\n") + "const resolved = Promise.resolve();\n");
+}
+
 export function build() {
   if (!args.includes("--skip-setup")) setup();
   // The standard library is rebuilt with panic=immediate-abort: a panic (none is reachable by design:
@@ -71,6 +90,7 @@ export function build() {
   // The JS bindings (acs_identity_edge.js) and the module they expect. No default module path: every
   // runtime entry (js/node.js, js/workerd.js, js/browser.js) says where the .wasm is.
   run(join(cargoBin, "wasm-bindgen"), ["--target", "web", "--no-typescript", "--omit-default-module-path", "--out-dir", dist, wasm]);
+  scheduleWithPromises(join(dist, "acs_identity_edge.js"));
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   const bound = join(dist, "acs_identity_edge_bg.wasm");
   // --converge repeats -Oz while it still shrinks; --low-memory-unused lets constant additions fold into
@@ -89,8 +109,8 @@ export function build() {
   }
   const over = total.gzip - GZIP_BUDGET;
   console.log(over < 0
-    ? `  budget: under ${GZIP_BUDGET} bytes gzip (the official SDK's browser bundle), by ${-over}`
-    : `  budget: OVER ${GZIP_BUDGET} bytes gzip (the official SDK's browser bundle) by ${over}; ceiling ${GZIP_CEILING}`);
+    ? `  target: under ${GZIP_BUDGET} bytes gzip, by ${-over}`
+    : `  target: OVER ${GZIP_BUDGET} bytes gzip by ${over}; ceiling ${GZIP_CEILING}`);
   if (total.gzip >= GZIP_CEILING && !process.env.ACS_BUILD_NO_BUDGET) {
     throw new Error(`build: the size grew past the ceiling: ${total.gzip} >= ${GZIP_CEILING} bytes gzip`);
   }

@@ -314,7 +314,8 @@ pub fn authority_error<B: JsonBody + ?Sized>(
         .and_then(aadsts_code)
         .or_else(|| error.clone());
     let correlation_id = text("correlation_id").or_else(|| {
-        crate::operations::find_header(headers, "client-request-id").map(str::to_string)
+        crate::operations::find_header(headers, crate::header::AUTHORITY_REQUEST_ID)
+            .map(str::to_string)
     });
     // "the authority refused the credential (invalid_client): AADSTS7000215: Invalid client secret ..."
     let mut message = String::from("the authority refused the credential");

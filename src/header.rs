@@ -27,6 +27,12 @@ pub const AUTHORIZATION: &str = "authorization";
 pub const HOST: &str = "host";
 /// The legacy date header that the 2020 Python SDK signs instead of `x-ms-date`.
 pub const DATE: &str = "date";
+/// The request id an Entra ID authority answers with.
+pub const AUTHORITY_REQUEST_ID: &str = "client-request-id";
+/// `content-length`.
+pub const CONTENT_LENGTH: &str = "content-length";
+/// `content-encoding`.
+pub const CONTENT_ENCODING: &str = "content-encoding";
 
 /// The value of the first header named `name` (compared case-insensitively) in a list of
 /// `(name, value)` pairs, whatever string types the list holds.

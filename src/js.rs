@@ -56,6 +56,7 @@ impl FetchTransport {
             user_agent: true,
             raw: false,
             init: None,
+            all_headers: true,
         }
     }
 

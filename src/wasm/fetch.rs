@@ -17,7 +17,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect};
+use web_sys::{AbortController, AbortSignal, RequestInit};
 
 /// The largest response body read; the service's answers are a few hundred bytes.
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -28,6 +28,11 @@ extern "C" {
     fn set_timeout(callback: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    /// A response's `Headers`.
+    type ResponseHeaders;
+    /// `headers.get(name)`, which throws only for a name that is not a valid header name.
+    #[wasm_bindgen(method, js_name = get)]
+    fn get(this: &ResponseHeaders, name: &str) -> Option<String>;
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]) -> core::result::Result<JsValue, JsValue>;
 }
@@ -141,6 +146,11 @@ pub struct FetchTransport {
     pub raw: bool,
     /// Further `fetch` options of the caller's, under the ones set here.
     pub init: Option<Object>,
+    /// Hand over every response header (true), or, for a success, only the two the body is read by
+    /// (`content-length`, `content-encoding`: two `headers.get` calls cost less than listing them all; the
+    /// library reads the others only from errors and retried answers, which keep them all). With
+    /// `on_request` set every response keeps them all.
+    pub all_headers: bool,
 }
 
 /// A network error with the runtime's own words (`detail`), when there are any.
@@ -184,7 +194,8 @@ async fn read_limited(
     headers: &[(String, String)],
 ) -> Result<String> {
     let header = |name| crate::header::find(headers, name);
-    let declared = header("content-length").and_then(|v| v.trim_ascii().parse::<u64>().ok());
+    let declared =
+        header(crate::header::CONTENT_LENGTH).and_then(|v| v.trim_ascii().parse::<u64>().ok());
     match declared {
         Some(n) if n > MAX_RESPONSE_BYTES as u64 => {
             if let Some(stream) = response.body() {
@@ -195,7 +206,7 @@ async fn read_limited(
         // A declared length bounds an unencoded body (`fetch` reads no further): one read, without the
         // body's stream (creating it is a noticeable part of a call in Node). A compressed body may
         // inflate past it, so it is read chunk by chunk below.
-        Some(_) if header("content-encoding").is_none() => {
+        Some(_) if header(crate::header::CONTENT_ENCODING).is_none() => {
             let text = wait(response.text().map_err(|e| network(&e))?).await?;
             return Ok(text.as_string().unwrap_or_default());
         }
@@ -247,8 +258,22 @@ fn text_of(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|_| String::from("\u{FFFD}"))
 }
 
-/// `[[name, value], ...]` of a `Headers`, through one `Array.from` (not a JS iterator step per header).
-fn header_pairs(headers: &web_sys::Headers) -> Vec<(String, String)> {
+/// `[[name, value], ...]` of a `Headers`: all of them, through one `Array.from` (not a JS iterator step
+/// per header), or only the two that say how to read the body.
+fn header_pairs(headers: &web_sys::Headers, all: bool) -> Vec<(String, String)> {
+    if !all {
+        let headers: &ResponseHeaders = headers.unchecked_ref();
+        let mut out = Vec::new();
+        for name in [
+            crate::header::CONTENT_LENGTH,
+            crate::header::CONTENT_ENCODING,
+        ] {
+            if let Some(value) = headers.get(name) {
+                out.push((name.into(), value));
+            }
+        }
+        return out;
+    }
     let list = Array::from(headers);
     let mut out = Vec::with_capacity(list.length() as usize);
     for pair in list.iter() {
@@ -288,8 +313,8 @@ impl FetchTransport {
         if let Some(base) = &self.init {
             Object::assign(&init, base);
         }
-        let init: RequestInit = init.unchecked_into();
-        init.set_method(&request.method);
+        // Members set one way (`Reflect.set`): a web-sys setter each would be a binding each.
+        set(&init, "method", &JsValue::from_str(&request.method));
         // A plain object: `fetch` checks it once, where a `Headers` checks each `append` (a call into the
         // runtime each). The names are unique (the client's own, or a caller's from a `Headers`).
         let headers = Object::new();
@@ -299,16 +324,19 @@ impl FetchTransport {
             }
             set(&headers, name, &JsValue::from_str(value));
         }
-        init.set_headers(&headers);
+        set(&init, "headers", &headers);
         if !request.body.is_empty() {
-            init.set_body(&Uint8Array::from(request.body.as_slice()));
+            set(&init, "body", &Uint8Array::from(request.body.as_slice()));
         }
-        init.set_redirect(RequestRedirect::Manual);
-        init.set_signal(signal);
+        set(&init, "redirect", &JsValue::from_str("manual"));
+        if let Some(signal) = signal {
+            set(&init, "signal", signal);
+        }
+        let init: &RequestInit = init.unchecked_ref();
         let response = match &self.fetch {
             Some(fetch) => {
                 let sent = fetch
-                    .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
+                    .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), init)
                     .map_err(|e| network(&e))?;
                 wait(Promise::resolve(&sent)).await?
             }
@@ -316,7 +344,7 @@ impl FetchTransport {
                 // The runtime checks the headers here (they are a plain object, not a `Headers`): a
                 // request it refuses is the caller's to fix, not retried as a network error.
                 let raw =
-                    web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|_| {
+                    web_sys::Request::new_with_str_and_init(&request.url, init).map_err(|_| {
                         Error::new(ErrorKind::InvalidArgument, "a header is not valid in HTTP")
                             .with_target("headers")
                     })?;
@@ -463,14 +491,19 @@ impl FetchTransport {
         }
         let response = self.fetch(request, signal).await?;
         let status = response.status();
-        if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status)
+        // A browser's manual redirect is an opaque response of status 0; other runtimes hand over the 3xx.
+        if (status == 0 && get_inherited(&response, "type") == JsValue::from_str("opaqueredirect"))
+            || (300..400).contains(&status)
         {
             if let Some(body) = response.body() {
                 let _ = body.cancel();
             }
             return Err(redirected());
         }
-        let headers = header_pairs(&response.headers());
+        let headers = header_pairs(
+            &response.headers(),
+            self.all_headers || self.on_request.is_some() || !(200..300).contains(&status),
+        );
         let status_text = response.status_text();
         let body = if self.raw {
             FetchBody {

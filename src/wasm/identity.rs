@@ -121,6 +121,7 @@ pub(crate) fn settings(options: &JsValue) -> (ClientOptions, FetchTransport) {
         user_agent: get(options, "sendUserAgent").as_bool() != Some(false),
         raw: false,
         init: None,
+        all_headers: false,
     };
     (client_options, transport)
 }
