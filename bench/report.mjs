@@ -218,28 +218,34 @@ ${table(["identities", "RSS MiB"], m.rows.map((r) => [fmt(r.identities), fmt(r.r
   return out;
 }
 
-const SIZE_NOTES = `## The size, and why the target is not met
+/** A function's name as inline code, shortened past 150 characters. */
+const codeName = (name) => "`" + (name.length > 150 ? `${name.slice(0, 147)}...` : name).replaceAll("`", "'") + "`";
+
+function sizeNotes(size) {
+  const parts = size && size.byCrate && size.byCrate.parts;
+  const largest = parts ? size.byCrate.largest : [];
+  const total = parts ? parts.reduce((t, p) => t + p.bytes, 0) : 0;
+  return `## The size, and why the target is not met
 
 The package is the crate bound with \`wasm-bindgen\`, its client loop running in wasm over \`gloo-net\`
-(\`fetch\`), with results through \`serde-wasm-bindgen\`: the stack the package is specified with. Function
-bodies of the build of this commit, by the crate each function's name comes from (read from the name
-section of the same build with \`wasm-opt -Oz --debuginfo\`; 92,904 bytes of code in 451 functions, 7,042
-of data). A function keeps its crate's name with everything inlined into it: the client loop and the
-\`fetch\` transport are mostly inside \`send_raw\`'s future (13.5 KB), each operation's request building and
-result conversion inside \`Client::call\`'s \`future_to_promise\` task (6.2 KB).
+(\`fetch\`), with results through \`serde-wasm-bindgen\`: the stack the package is specified with.
+${parts ? `The .wasm of this run (${fmt(total)} bytes raw) by the crate each function's name comes from: the build's module bound
+again with its names kept, through the same wasm-opt passes, read with \`twiggy top\` (bench/size.mjs). A function
+keeps its crate's name with everything inlined into it: the client loop and the \`fetch\` transport are mostly
+inside \`send_raw\`'s and \`FetchTransport::send\`'s futures, each operation's request building and result
+conversion inside \`Client::call\`'s \`future_to_promise\` task (counted under js-sys), and the plain exported
+functions inside their shims.
 
-| part | raw wasm bytes |
-| --- | --- |
-| the library (operations, signing, parsers, client loop and transport, identifiers, tokens) | 40,607 |
-| \`js-sys\` (futures: \`future_to_promise\` tasks with the calls inlined, \`JsFuture\`, the task queue) | 11,615 |
-| \`wasm-bindgen\` export shims (multi-value and externref; the plain functions inlined into them) | 14,220 |
-| \`core\`, \`alloc\`, talc | 10,500 |
-| \`base64\`, \`sha2\`/\`digest\` (HMAC-SHA256) | 6,290 |
-| \`serde-wasm-bindgen\` | 3,079 |
-| \`wasm-bindgen\` runtime | 1,493 |
+${table(["part", "raw wasm bytes"], parts.map((p) => [p.part, fmt(p.bytes)]))}
 
-The JS a Worker loads is 6.7 KB gzip: the generated glue 4.9 KB, \`js/api.js\` 2.5 KB (minified separately).
+The largest functions:
 
+${table(["function", "raw wasm bytes"], largest.map((f) => [codeName(f.name), fmt(f.bytes)]))}
+` : ""}
+${size ? `The JS a Worker loads is ${kb(size.ours.worker.js.gzip)} gzip: the generated glue and js/, bundled and minified together.\n` : ""}`;
+}
+
+const SIZE_HISTORY = `
 Earlier builds of the same features, measured the same way (gzip total of wasm + JS):
 
 | design | gzip total |
@@ -254,8 +260,8 @@ parsers' \`Value\` tree, instead of the crate's own strict JSON reader on the bo
 (serde's error messages bring \`core::fmt\` into the module).
 
 A probe of \`gloo-net\` alone (one POST, status, one header and the body text, talc, the same size build) is
-18,690 bytes raw / 9,072 gzip of wasm plus 3,207 gzip of glue: 12.3 KB of the 23 KB budget before any signing.
-Neither design meets the budget; the specified one is 1.8x the JSON-text one.
+18,690 bytes raw / 9,072 gzip of wasm plus 3,207 gzip of glue: 12.3 KB of the then 23 KB budget before any signing.
+Neither design met that budget; the specified one is 1.8x the JSON-text one.
 
 Cut for the speed work: \`gloo-net\`'s \`Headers\` iterator (the response headers come through one
 \`Array.from\`) and the lossy UTF-8 decoder (a body that is not UTF-8 reads as one U+FFFD), wasm-opt
@@ -292,7 +298,7 @@ ${r.workerd ? workerdSection(r.workerd) : ""}
 ${r.native ? nativeSection(r.native) : ""}
 ${r.coldStart ? coldSection(r.coldStart) : ""}
 ${r.emulator || r.emulatorMemory ? emulatorSection(r.emulator, r.emulatorMemory) : ""}
-${SIZE_NOTES}`;
+${sizeNotes(r.size)}${SIZE_HISTORY}`;
 }
 
 /** The short table for the README. */

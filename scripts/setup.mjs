@@ -73,6 +73,15 @@ function workerBuild() {
   return `installed (${WORKER_BUILD_VERSION})`;
 }
 
+// twiggy, for the size table of `npm run bench` (bench/size.mjs); not part of setup().
+export const TWIGGY_VERSION = "0.8.0";
+
+export function twiggy() {
+  const have = output("twiggy", ["--version"]);
+  if (have && have.endsWith(TWIGGY_VERSION)) return;
+  must("cargo", ["install", "twiggy", "--version", TWIGGY_VERSION, "--locked", "--force"], `installing twiggy ${TWIGGY_VERSION}`);
+}
+
 function npmPackages() {
   const lock = join(root, "package-lock.json");
   const stamp = join(root, "node_modules", ".package-lock.json");
