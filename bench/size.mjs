@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import * as esbuild from "esbuild";
 import { root, cargoBin, twiggy } from "../scripts/setup.mjs";
-import { GZIP_BUDGET, GZIP_STRETCH } from "../scripts/build.mjs";
+import { CARGO_WASM, GZIP_BUDGET, GZIP_STRETCH, WASM_BINDGEN_FLAGS, WASM_OPT_PASSES } from "../scripts/build.mjs";
 
 const measure = (bytes) => ({
   raw: bytes.length,
@@ -77,15 +77,14 @@ function byCrate() {
   twiggy();
   const dir = mkdtempSync(join(tmpdir(), "acs-size-"));
   try {
-    const wasm = join(root, "target", "wasm-package", "wasm32-unknown-unknown", "wasm", "acs_identity_edge.wasm");
     const run = (cmd, argv) => {
       const r = spawnSync(cmd, argv, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 });
       if (r.status !== 0) throw new Error(`bench: ${cmd} failed: ${r.stderr}`);
       return r.stdout;
     };
-    run(join(cargoBin, "wasm-bindgen"), ["--target", "web", "--no-typescript", "--omit-default-module-path", "--keep-debug", "--out-dir", dir, wasm]);
+    run(join(cargoBin, "wasm-bindgen"), [...WASM_BINDGEN_FLAGS, "--keep-debug", "--out-dir", dir, CARGO_WASM]);
     const named = join(dir, "named.wasm");
-    run(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--converge", "--low-memory-unused", "--debuginfo", "--strip-producers", "--strip-target-features", join(dir, "acs_identity_edge_bg.wasm"), "-o", named]);
+    run(join(root, "node_modules", ".bin", "wasm-opt"), [...WASM_OPT_PASSES, "--debuginfo", join(dir, "acs_identity_edge_bg.wasm"), "-o", named]);
     const items = JSON.parse(run("twiggy", ["top", "-n", "1000000", "--format", "json", named]));
     const parts = new Map();
     for (const { name, shallow_size: bytes } of items) {

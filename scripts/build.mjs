@@ -20,6 +20,17 @@ export const GZIP_STRETCH = 40_000;
 /** Until the budget is met, the build fails past this ceiling, so that the size can only go down. */
 export const GZIP_CEILING = 68_390;
 
+/** The cargo build's target folder and its module, before wasm-bindgen. */
+const WASM_TARGET_DIR = join(root, "target", "wasm-package");
+export const CARGO_WASM = join(WASM_TARGET_DIR, "wasm32-unknown-unknown", "wasm", "acs_identity_edge.wasm");
+/** wasm-bindgen's flags (before `--out-dir`). No default module path: every runtime entry (js/node.js,
+ * js/workerd.js, js/browser.js) says where the .wasm is. */
+export const WASM_BINDGEN_FLAGS = ["--target", "web", "--no-typescript", "--omit-default-module-path"];
+/** wasm-opt's passes: --converge repeats -Oz while it still shrinks; --low-memory-unused lets constant
+ * additions fold into load and store offsets (it differs only for an address in the low 1 KiB, which is the
+ * far end of the 1 MiB stack: reached only by a stack about to overflow, which traps either way). */
+export const WASM_OPT_PASSES = ["-Oz", "--converge", "--low-memory-unused", "--strip-producers", "--strip-target-features"];
+
 const args = process.argv.slice(2);
 const optLevel = args.includes("--opt-level") ? args[args.indexOf("--opt-level") + 1] : null;
 
@@ -78,25 +89,20 @@ export function build() {
   const env = {
     RUSTC_BOOTSTRAP: "1",
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
-    CARGO_TARGET_DIR: join(root, "target", "wasm-package"),
+    CARGO_TARGET_DIR: WASM_TARGET_DIR,
     ...(optLevel ? { CARGO_PROFILE_WASM_OPT_LEVEL: optLevel } : {}),
   };
   run("cargo", ["build", "--lib", "-p", "acs-identity-edge", "--target", "wasm32-unknown-unknown", "--profile", "wasm",
     "-Zbuild-std=std,panic_abort"], env);
-  const wasm = join(root, "target", "wasm-package", "wasm32-unknown-unknown", "wasm", "acs_identity_edge.wasm");
   const dist = join(root, "dist");
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  // The JS bindings (acs_identity_edge.js) and the module they expect. No default module path: every
-  // runtime entry (js/node.js, js/workerd.js, js/browser.js) says where the .wasm is.
-  run(join(cargoBin, "wasm-bindgen"), ["--target", "web", "--no-typescript", "--omit-default-module-path", "--out-dir", dist, wasm]);
+  // The JS bindings (acs_identity_edge.js) and the module they expect.
+  run(join(cargoBin, "wasm-bindgen"), [...WASM_BINDGEN_FLAGS, "--out-dir", dist, CARGO_WASM]);
   scheduleWithPromises(join(dist, "acs_identity_edge.js"));
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   const bound = join(dist, "acs_identity_edge_bg.wasm");
-  // --converge repeats -Oz while it still shrinks; --low-memory-unused lets constant additions fold into
-  // load and store offsets (it differs only for an address in the low 1 KiB, which is the far end of the
-  // 1 MiB stack: reached only by a stack about to overflow, which traps either way).
-  run(wasmOpt, ["-Oz", "--converge", "--low-memory-unused", "--strip-debug", "--strip-producers", "--strip-target-features", bound, "-o", bound]);
+  run(wasmOpt, [...WASM_OPT_PASSES, "--strip-debug", bound, "-o", bound]);
   for (const name of readdirSync(join(root, "js"))) copyFileSync(join(root, "js", name), join(dist, name));
   // The demo page loads the same files from www/pkg/.
   rmSync(join(root, "www", "pkg"), { recursive: true, force: true });
