@@ -245,10 +245,11 @@ export class CommunicationIdentityClient {
     return this.#client.endpoint;
   }
 
-  async #call(op, args, options = {}) {
+  /** Runs `op` with its arguments (the module reads them from one array, by position). */
+  async #call(op, options, userId, scopes, expiresInMinutes, customId, teams) {
     const call = callOptions(options);
     try {
-      return await this.#client.call(op, args, call);
+      return await this.#client.call(op, [userId, scopes, expiresInMinutes, customId, teams, call.abortSignal, call.timeoutMs]);
     } catch (e) {
       throw toAcsError(e);
     }
@@ -256,40 +257,38 @@ export class CommunicationIdentityClient {
 
   /** Creates a user. `{ communicationUserId }` */
   createUser(options = {}) {
-    return this.#call("createUser", { customId: own(options, "customId") }, options);
+    return this.#call("createUser", options, undefined, undefined, undefined, own(options, "customId"));
   }
 
   /** Creates a user and issues it a token. `{ user, token, expiresOn }` */
   createUserAndToken(scopes, options = {}) {
-    return this.#call("createUserAndToken", {
-      scopes, expiresInMinutes: own(options, "tokenExpiresInMinutes"), customId: own(options, "customId"),
-    }, options);
+    return this.#call("createUserAndToken", options, undefined, scopes, own(options, "tokenExpiresInMinutes"), own(options, "customId"));
   }
 
   /** Issues a token for a user. `{ token, expiresOn }` */
   async getToken(user, scopes, options = {}) {
-    return this.#call("getToken", { userId: userIdOf(user), scopes, expiresInMinutes: own(options, "tokenExpiresInMinutes") }, options);
+    return this.#call("getToken", options, userIdOf(user), scopes, own(options, "tokenExpiresInMinutes"));
   }
 
   /** Revokes every token of a user. */
   async revokeTokens(user, options = {}) {
-    return this.#call("revokeTokens", { userId: userIdOf(user) }, options);
+    return this.#call("revokeTokens", options, userIdOf(user));
   }
 
   /** Deletes a user and revokes its tokens. */
   async deleteUser(user, options = {}) {
-    return this.#call("deleteUser", { userId: userIdOf(user) }, options);
+    return this.#call("deleteUser", options, userIdOf(user));
   }
 
   /** Gets a user (api-version 2025-03-02-preview). `{ communicationUserId, customId?, lastTokenIssuedAt? }` */
   async getUser(user, options = {}) {
-    return this.#call("getUser", { userId: userIdOf(user) }, options);
+    return this.#call("getUser", options, userIdOf(user));
   }
 
   /** Exchanges a Teams user's Entra ID token for an ACS token. `{ token, expiresOn }` */
   async getTokenForTeamsUser(params, options = {}) {
     if (!params || typeof params !== "object") throw invalidArgument("params", "params must be { teamsUserAadToken, clientId, userObjectId }");
-    return this.#call("getTokenForTeamsUser", params, options);
+    return this.#call("getTokenForTeamsUser", options, undefined, undefined, undefined, undefined, params);
   }
 }
 
@@ -332,7 +331,7 @@ export function createSignedFetch(...args) {
         rest.body = bytes;
         bytes = EMPTY;
       }
-      return await signer.send(method, `${url.pathname}${url.search}`, headers, bytes, rest, call);
+      return await signer.send(method, `${url.pathname}${url.search}`, headers, bytes, rest, [call.abortSignal, call.timeoutMs]);
     } catch (e) {
       throw toAcsError(e);
     }

@@ -18,7 +18,7 @@ const esbuild = () => createRequire(import.meta.url)("esbuild");
 export const GZIP_BUDGET = 45_000;
 export const GZIP_STRETCH = 40_000;
 /** Until the budget is met, the build fails past this ceiling, so that the size can only go down. */
-export const GZIP_CEILING = 68_390;
+export const GZIP_CEILING = 68_360;
 
 /** The cargo build's target folder and its module, before wasm-bindgen. */
 const WASM_TARGET_DIR = join(root, "target", "wasm-package");

@@ -338,7 +338,15 @@ impl FetchTransport {
                 let sent = fetch
                     .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), init)
                     .map_err(|e| network(&e))?;
-                wait(Promise::resolve(&sent)).await?
+                let response = wait(Promise::resolve(&sent)).await?;
+                // A `Response` of any realm or implementation (undici from npm is not the runtime's copy).
+                if !is_a(&response, "[object Response]") {
+                    return Err(Error::new(
+                        ErrorKind::InvalidResponse,
+                        "fetch did not return a Response",
+                    ));
+                }
+                response.unchecked_into()
             }
             None => {
                 // The runtime checks the headers here (they are a plain object, not a `Headers`): a
@@ -358,17 +366,11 @@ impl FetchTransport {
                             _ => "",
                         })
                     })?;
-                JsValue::from(web_sys::Response::from(sent))
+                // gloo-net hands over the global `fetch`'s `Response` (it checked that it is one).
+                web_sys::Response::from(sent)
             }
         };
-        // A `Response` of any realm or implementation (undici from npm is not the runtime's copy).
-        if !is_a(&response, "[object Response]") {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                "fetch did not return a Response",
-            ));
-        }
-        Ok(response.unchecked_into())
+        Ok(response)
     }
 
     /// Shows one exchange to `onRequest`.

@@ -138,8 +138,7 @@ pub(crate) fn strings(value: &JsValue) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
-fn minutes(args: &JsValue) -> Result<Option<u32>, Error> {
-    let v = get(args, "expiresInMinutes");
+fn minutes(v: &JsValue) -> Result<Option<u32>, Error> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
@@ -149,48 +148,63 @@ fn minutes(args: &JsValue) -> Result<Option<u32>, Error> {
     ops::expires_in_minutes_from_number(n).map(Some)
 }
 
-fn user(args: &JsValue) -> Result<ops::UserOptions, Error> {
-    Ok(ops::UserOptions {
-        user_id: get_string(args, "userId")
-            .ok_or_else(|| invalid("user", "user must be { communicationUserId: string }"))?,
-    })
+/// The arguments of one call.
+struct Args {
+    /// The user's id (the JS checked it is a string); `None` for the operations without a user.
+    user_id: Option<String>,
+    /// The scopes as given (checked here).
+    scopes: JsValue,
+    /// `tokenExpiresInMinutes` as given.
+    minutes: JsValue,
+    /// `customId` when it is a string.
+    custom_id: Option<String>,
+    /// getTokenForTeamsUser's `{ teamsUserAadToken, clientId, userObjectId }`, the caller's object.
+    teams: JsValue,
+}
+
+impl Args {
+    fn user(&self) -> Result<ops::UserOptions, Error> {
+        Ok(ops::UserOptions {
+            user_id: self
+                .user_id
+                .clone()
+                .ok_or_else(|| invalid("user", "user must be { communicationUserId: string }"))?,
+        })
+    }
 }
 
 /// The request of the operation `kind` with `args` (see the JS API), checked before anything is sent.
 /// The `match`es here and in [`result`] are exhaustive: a new [`OperationKind`] does not compile until
 /// both handle it.
-fn request(kind: OperationKind, v: &str, args: &JsValue) -> Result<ops::Request, Error> {
+fn request(kind: OperationKind, v: &str, args: Args) -> Result<ops::Request, Error> {
     match kind {
         OperationKind::CreateUser => ops::CreateUser::request(
             v,
             &ops::CreateUserOptions {
-                custom_id: get_string(args, "customId"),
+                custom_id: args.custom_id,
             },
         ),
         OperationKind::CreateUserAndToken => ops::CreateUserAndToken::request(
             v,
             &ops::CreateUserAndTokenOptions {
-                scopes: strings(&get(args, "scopes"))?,
-                expires_in_minutes: minutes(args)?,
-                custom_id: get_string(args, "customId"),
+                scopes: strings(&args.scopes)?,
+                expires_in_minutes: minutes(&args.minutes)?,
+                custom_id: args.custom_id,
             },
         ),
-        OperationKind::GetToken => {
-            let user_id = user(args)?.user_id;
-            ops::GetToken::request(
-                v,
-                &ops::GetTokenOptions {
-                    user_id,
-                    scopes: strings(&get(args, "scopes"))?,
-                    expires_in_minutes: minutes(args)?,
-                },
-            )
-        }
-        OperationKind::RevokeTokens => ops::RevokeTokens::request(v, &user(args)?),
-        OperationKind::DeleteUser => ops::DeleteUser::request(v, &user(args)?),
-        OperationKind::GetUser => ops::GetUser::request(v, &user(args)?),
+        OperationKind::GetToken => ops::GetToken::request(
+            v,
+            &ops::GetTokenOptions {
+                user_id: args.user()?.user_id,
+                scopes: strings(&args.scopes)?,
+                expires_in_minutes: minutes(&args.minutes)?,
+            },
+        ),
+        OperationKind::RevokeTokens => ops::RevokeTokens::request(v, &args.user()?),
+        OperationKind::DeleteUser => ops::DeleteUser::request(v, &args.user()?),
+        OperationKind::GetUser => ops::GetUser::request(v, &args.user()?),
         OperationKind::GetTokenForTeamsUser => {
-            let text = |name| get_string(args, name).unwrap_or_default();
+            let text = |name| get_string(&args.teams, name).unwrap_or_default();
             ops::GetTokenForTeamsUser::request(
                 v,
                 &ops::GetTokenForTeamsUserOptions {
@@ -225,17 +239,15 @@ fn result(kind: OperationKind, response: &ops::Response<FetchBody>) -> JsResult 
     }
 }
 
-/// The per-call options `{ abortSignal?, timeoutMs? }`: an `AbortSignal` of any realm or implementation.
-fn call_signal(options: &JsValue) -> Option<JsSignal> {
-    let signal = get(options, "abortSignal");
+/// The per-call `abortSignal`: an `AbortSignal` of any realm or implementation.
+fn call_signal(signal: JsValue) -> Option<JsSignal> {
     convert::is_a(&signal, "[object AbortSignal]")
         .then(|| JsSignal(signal.unchecked_into::<AbortSignal>()))
 }
 
-fn call_timeout(options: &JsValue) -> Option<u64> {
-    get_number(options, "timeoutMs")
-        .filter(|t| *t > 0.0)
-        .map(|t| t as u64)
+/// The per-call `timeoutMs` (the JS checked it is a number >= 0; 0 is no bound).
+fn call_timeout(timeout_ms: Option<f64>) -> Option<u64> {
+    timeout_ms.filter(|t| *t > 0.0).map(|t| t as u64)
 }
 
 /// The client of the Communication Services Identity API (the JS `CommunicationIdentityClient` wraps it).
@@ -282,18 +294,27 @@ impl Client {
     }
 
     /// Runs the operation named `op` (an [`OperationKind`] name: `createUser`, `getToken`, ...) with
-    /// `args`; `options` is `{ abortSignal?, timeoutMs? }`.
-    pub fn call(&self, op: String, args: JsValue, options: JsValue) -> Promise {
+    /// `args`: `[userId, scopes, expiresInMinutes, customId, teams, abortSignal, timeoutMs]` (see
+    /// [`Args`]; what the operation does not take is `undefined`). An array: reading members of an
+    /// object would be two calls into JS and a string each.
+    pub fn call(&self, op: String, args: Array) -> Promise {
         let client = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let signal = call_signal(&options);
+            let signal = call_signal(args.get(5));
             let call = CallOptions {
-                timeout_ms: call_timeout(&options),
+                timeout_ms: call_timeout(args.get(6).as_f64()),
                 signal: signal.as_ref(),
             };
             let kind = OperationKind::from_name(&op)
                 .ok_or_else(|| convert::error(invalid("operation", "unknown operation")))?;
-            let request = request(kind, client.api_version(), &args).map_err(convert::error)?;
+            let args = Args {
+                user_id: args.get(0).as_string(),
+                scopes: args.get(1),
+                minutes: args.get(2),
+                custom_id: args.get(3).as_string(),
+                teams: args.get(4),
+            };
+            let request = request(kind, client.api_version(), args).map_err(convert::error)?;
             let response = client
                 .send(request, call)
                 .await
@@ -363,7 +384,7 @@ impl SignedFetch {
     }
 
     /// Sends `method path_and_query` with `headers` (`[[name, value], ...]`) and `body`; `init` holds the
-    /// caller's other `fetch` options, `options` is `{ abortSignal?, timeoutMs? }`. Resolves with the last
+    /// caller's other `fetch` options, `call` is `[abortSignal, timeoutMs]`. Resolves with the last
     /// `Response`.
     pub fn send(
         &self,
@@ -372,7 +393,7 @@ impl SignedFetch {
         headers: Array,
         body: Vec<u8>,
         init: Option<Object>,
-        options: JsValue,
+        call: Array,
     ) -> Promise {
         let transport = FetchTransport {
             init,
@@ -390,9 +411,9 @@ impl SignedFetch {
                     pairs.push((Cow::Owned(n.to_ascii_lowercase()), v));
                 }
             }
-            let signal = call_signal(&options);
+            let signal = call_signal(call.get(0));
             let call = CallOptions {
-                timeout_ms: call_timeout(&options),
+                timeout_ms: call_timeout(call.get(1).as_f64()),
                 signal: signal.as_ref(),
             };
             let response = client
