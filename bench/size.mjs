@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import * as esbuild from "esbuild";
 import { root, cargoBin, twiggy } from "../scripts/setup.mjs";
-import { CARGO_WASM, GZIP_BUDGET, GZIP_STRETCH, WASM_BINDGEN_FLAGS, WASM_OPT_PASSES } from "../scripts/build.mjs";
+import { CARGO_WASM, GZIP_BUDGET, GZIP_STRETCH, WASM_BINDGEN_FLAGS, WASM_OPT_FINISH, WASM_OPT_PASSES } from "../scripts/build.mjs";
 
 const measure = (bytes) => ({
   raw: bytes.length,
@@ -84,7 +84,9 @@ function byCrate() {
     };
     run(join(cargoBin, "wasm-bindgen"), [...WASM_BINDGEN_FLAGS, "--keep-debug", "--out-dir", dir, CARGO_WASM]);
     const named = join(dir, "named.wasm");
-    run(join(root, "node_modules", ".bin", "wasm-opt"), [...WASM_OPT_PASSES, "--debuginfo", join(dir, "acs_identity_edge_bg.wasm"), "-o", named]);
+    const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+    run(wasmOpt, [...WASM_OPT_PASSES, "--debuginfo", join(dir, "acs_identity_edge_bg.wasm"), "-o", named]);
+    run(wasmOpt, [...WASM_OPT_FINISH, "--debuginfo", named, "-o", named]);
     const items = JSON.parse(run("twiggy", ["top", "-n", "1000000", "--format", "json", named]));
     const parts = new Map();
     for (const { name, shallow_size: bytes } of items) {
