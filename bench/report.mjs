@@ -118,6 +118,17 @@ runtime) at 1.05x-1.07x; the client at 1.69x-2.08x. The client with a \`fetch\` 
 23 of them the same names and values every call), a tenth the stub's own \`Response\`, and the rest spread over the
 bindings' calls and the module's own code.
 
+A later profile of the same kind (5,000 getToken calls, 32 at a time, with a global \`fetch\` that answers at
+once, and the module's function names): the module's own code is a quarter of the time, spread thin (SHA-256's
+rounds the most, 3%; nothing else over 1.5%); the bindings' JS another quarter (the \`Reflect.set\`s of
+\`fetch\`'s options and headers 4%, closures for the awaited promises 3%, strings both ways 4%); the \`Request\`
+that \`gloo-net\` sends 14% (the runtime's \`fetch\` then builds its own from it: two where plain
+\`fetch(url, init)\` builds one); the runtime's own code 14%; \`text()\` and its decoding 8%; the stub's \`Response\` 5%; GC 3%. A
+getToken call crosses between JS and wasm 87 times (counted by wrapping every import), 103 before its
+arguments went to the module as one array instead of objects read member by member: no change in time
+measurable against this machine's run-to-run noise (10-20%). Not applied: a cache of the 20 names and values
+every call passes to JS (23 of its 30 strings), +401 bytes gzip for no measurable change.
+
 Signing by body size on the asynchronous path in the Worker (ms per call):
 
 ${table(["body bytes", "createSignedFetch", "crypto.subtle.digest", "ratio"], w.signingByBodySize.map((r) => [fmt(r.bytes), fmt(r.signedFetchMs, 3), fmt(r.digestMs, 3), ratio(r.signedFetchMs, r.digestMs)]))}
@@ -279,6 +290,12 @@ the request-id pool; then errors built as objects member by member rather than t
 (-254 bytes gzip) and the stream reads awaited without \`Promise.resolve\` (-57). Net 55,848 -> 55,483 bytes gzip. Measured, not applied:
 \`-Zbuild-std-features=optimize_for_size\` (2 bytes), wasm-opt \`--gufa\` (4 bytes), one joined string instead of
 arrays across the Node transport's boundary (+166 bytes).
+
+Then: the module's import and export names minified by wasm-opt (\`--minify-imports-and-exports-and-modules\`,
+a second run that prints the mapping, applied to the bindings by scripts/build.mjs): each of the 81 imports was
+named \`./acs_identity_edge_bg.js\` / \`__wbg_<name>_<16 hex digits>\` in the .wasm and again in the bindings.
+68,355 -> 64,624 bytes gzip (wasm -2,231, JS -1,500). Measured, not applied: \`-Zfmt-debug=none\` (0 bytes: no
+\`Debug\` code is left), LLVM \`-inline-threshold=0\` (+431 bytes).
 
 Kept from the earlier work: \`-Zbuild-std\` with \`panic=immediate-abort\` and \`-Zlocation-detail=none\` (no panic
 formatting: about 25 KB raw), \`Error\` boxed to one pointer, byte loops instead of the char-pattern searchers,
