@@ -86,6 +86,36 @@ pub trait Environment {
     }
 }
 
+/// Random bytes handed out from a pool of 256 that `refill` fills when it is used up: an environment's request
+/// ids then take one call to the platform's generator (a system call, a `crypto.getRandomValues`) per 16
+/// ids rather than one per call. Each byte is zeroed once handed out.
+pub(crate) struct RandomPool {
+    bytes: [u8; 256],
+    used: usize,
+}
+
+impl RandomPool {
+    /// An empty pool (filled on first use).
+    pub(crate) const fn new() -> RandomPool {
+        RandomPool {
+            bytes: [0; 256],
+            used: 256,
+        }
+    }
+
+    /// Fills `out` from the pool.
+    pub(crate) fn fill(&mut self, out: &mut [u8], refill: impl Fn(&mut [u8; 256])) {
+        for b in out.iter_mut() {
+            if self.used == self.bytes.len() {
+                refill(&mut self.bytes);
+                self.used = 0;
+            }
+            *b = core::mem::take(&mut self.bytes[self.used]);
+            self.used += 1;
+        }
+    }
+}
+
 impl<E: Environment + ?Sized> Environment for &E {
     type Signal = E::Signal;
 
@@ -679,5 +709,40 @@ impl<B> Last<B> {
             Last::Response(r) => Ok(r),
             Last::Error(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RandomPool;
+    use std::cell::Cell;
+
+    #[test]
+    fn the_random_pool_refills_once_per_256_bytes_and_zeroes_what_it_hands_out() {
+        let refills = Cell::new(0u8);
+        let refill = |bytes: &mut [u8; 256]| {
+            refills.set(refills.get() + 1);
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = (i as u8) ^ refills.get();
+            }
+        };
+        let mut pool = RandomPool::new();
+        let mut id = [0u8; 16];
+        pool.fill(&mut id, refill);
+        assert_eq!(refills.get(), 1);
+        assert_eq!(id[..4], [1, 0, 3, 2]);
+        assert!(
+            pool.bytes[..16].iter().all(|b| *b == 0),
+            "a handed-out byte is still in the pool"
+        );
+        for _ in 1..16 {
+            pool.fill(&mut id, refill);
+        }
+        // 16 ids of 16 bytes: the first fill's 256 bytes, no second call yet.
+        assert_eq!(refills.get(), 1);
+        assert_eq!(id[15], 255 ^ 1);
+        pool.fill(&mut id, refill);
+        assert_eq!(refills.get(), 2);
+        assert_eq!(id[..2], [2, 3]);
     }
 }

@@ -111,14 +111,24 @@ impl Environment for Tokio {
         (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// From a pool refilled 256 bytes at a time ([`crate::client::RandomPool`]): one `getrandom` system
+    /// call per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
-        if getrandom::getrandom(out).is_err() {
-            // Never expected on a supported OS; a request id then still differs per call.
-            let t = self.now_unix_ms().to_le_bytes();
-            for (i, b) in out.iter_mut().enumerate() {
-                *b = t[i % 8] ^ (i as u8).wrapping_mul(151);
-            }
+        thread_local! {
+            static POOL: std::cell::RefCell<crate::client::RandomPool> =
+                const { std::cell::RefCell::new(crate::client::RandomPool::new()) };
         }
+        POOL.with(|pool| {
+            pool.borrow_mut().fill(out, |bytes| {
+                if getrandom::getrandom(bytes).is_err() {
+                    // Never expected on a supported OS; a request id then still differs per call.
+                    let t = self.now_unix_ms().to_le_bytes();
+                    for (i, b) in bytes.iter_mut().enumerate() {
+                        *b = t[i % 8] ^ (i as u8).wrapping_mul(151);
+                    }
+                }
+            })
+        });
     }
 }
 

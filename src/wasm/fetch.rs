@@ -9,7 +9,7 @@
 //! `AbortController`, which either aborts.
 
 use super::convert::{get, get_inherited, is_a};
-use crate::client::{CancelSignal, Environment, HttpRequest, Transport};
+use crate::client::{CancelSignal, Environment, HttpRequest, RandomPool, Transport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{JsonBody, Value};
 use crate::operations::Response;
@@ -38,8 +38,8 @@ extern "C" {
 }
 
 thread_local! {
-    /// Random bytes not yet handed out, and how many of the pool's are used (all, at first).
-    static RANDOM: core::cell::RefCell<([u8; 256], usize)> = const { core::cell::RefCell::new(([0; 256], 256)) };
+    /// The random bytes not yet handed out.
+    static RANDOM: core::cell::RefCell<RandomPool> = const { core::cell::RefCell::new(RandomPool::new()) };
 }
 
 /// A caller's `AbortSignal` (for a Worker, the incoming request's signal): a call given it stops with
@@ -87,24 +87,17 @@ impl Environment for JsEnvironment {
         js_sys::Math::random()
     }
 
-    /// From a pool refilled 256 bytes at a time: one `crypto.getRandomValues` call (in Node, a
-    /// `randomFillSync`) per 16 request ids rather than per call.
+    /// From a pool refilled 256 bytes at a time ([`RandomPool`]): one `crypto.getRandomValues` call (in
+    /// Node, a `randomFillSync`) per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
         RANDOM.with(|pool| {
-            let mut pool = pool.borrow_mut();
-            let (bytes, used) = &mut *pool;
-            for b in out.iter_mut() {
-                if *used == bytes.len() {
-                    if get_random_values(bytes).is_err() {
-                        for b in bytes.iter_mut() {
-                            *b = (js_sys::Math::random() * 256.0) as u8;
-                        }
+            pool.borrow_mut().fill(out, |bytes| {
+                if get_random_values(bytes).is_err() {
+                    for b in bytes.iter_mut() {
+                        *b = (js_sys::Math::random() * 256.0) as u8;
                     }
-                    *used = 0;
                 }
-                *b = core::mem::take(&mut bytes[*used]);
-                *used += 1;
-            }
+            })
         });
     }
 }
