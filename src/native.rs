@@ -111,7 +111,7 @@ impl Environment for Tokio {
         (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// From a pool refilled 256 bytes at a time ([`crate::client::RandomPool`]): one `getrandom` system
+    /// From a pool refilled 256 bytes at a time (`RandomPool`): one `getrandom` system
     /// call per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
         thread_local! {

@@ -87,7 +87,7 @@ impl Environment for JsEnvironment {
         js_sys::Math::random()
     }
 
-    /// From a pool refilled 256 bytes at a time ([`RandomPool`]): one `crypto.getRandomValues` call (in
+    /// From a pool refilled 256 bytes at a time (`RandomPool`): one `crypto.getRandomValues` call (in
     /// Node, a `randomFillSync`) per 16 request ids rather than per call.
     fn fill_random(&self, out: &mut [u8]) {
         RANDOM.with(|pool| {
