@@ -1,6 +1,6 @@
 // Builds the npm package into dist/: cargo (wasm32, size profile) -> wasm-bindgen (the CLI at the version
-// in Cargo.lock, `--target web`) -> wasm-opt -Oz, then short import and export names (npm binaryen) ->
-// the JS of js/ -> a size report.
+// in Cargo.lock, `--target web`) -> wasm-opt (npm binaryen: WASM_OPT_PASSES, then short import and export
+// names) -> the JS of js/ -> a size report.
 // Fails when the gzip size of what a Worker or browser loads goes over the ceiling.
 //   node scripts/build.mjs [--skip-setup] [--opt-level z|s]
 import { spawnSync } from "node:child_process";
@@ -28,14 +28,14 @@ export const CARGO_WASM = join(WASM_TARGET_DIR, "wasm32-unknown-unknown", "wasm"
  * js/workerd.js, js/browser.js) says where the .wasm is. */
 export const WASM_BINDGEN_FLAGS = ["--target", "web", "--no-typescript", "--omit-default-module-path"];
 /** wasm-opt's passes: the code flattened and its control flow rebuilt by the relooper (--flatten --rereloop),
- * then -Os, repeated while it still shrinks (--converge): 327 bytes gzip less than -Oz alone, which is 49 more
- * than -Os. --low-memory-unused lets constant additions fold into load and store offsets (it differs only for
+ * then -Os, repeated while it still shrinks (--converge): 327 bytes gzip less than -Oz alone (-Os alone saves
+ * 49 of them). --low-memory-unused lets constant additions fold into load and store offsets (it differs only for
  * an address in the low 1 KiB, which is the far end of the 1 MiB stack: reached only by a stack about to
  * overflow, which traps either way). */
 export const WASM_OPT_PASSES = ["--flatten", "--rereloop", "-Os", "--converge", "--low-memory-unused", "--strip-producers"];
 /** The second wasm-opt run, on the optimised module (whose target features it still reads): the module's
  * import and export names (`./acs_identity_edge_bg.js` / `__wbg_set_2793479888329cb6`, each in the .wasm and
- * again in the bindings) become one or two letters, 3.5 KB gzip less; wasm-opt prints the mapping, which
+ * again in the bindings) become one or two letters, 3.7 KB gzip less; wasm-opt prints the mapping, which
  * `renameInBindings` applies to the bindings. Then the target features go. */
 export const WASM_OPT_FINISH = ["--minify-imports-and-exports-and-modules", "--strip-target-features"];
 

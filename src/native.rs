@@ -121,7 +121,8 @@ impl Environment for Tokio {
         POOL.with(|pool| {
             pool.borrow_mut().fill(out, |bytes| {
                 if getrandom::getrandom(bytes).is_err() {
-                    // Never expected on a supported OS; a request id then still differs per call.
+                    // Never expected on a supported OS; the ids of one refill then still differ from
+                    // each other, and from those of a refill in another millisecond.
                     let t = self.now_unix_ms().to_le_bytes();
                     for (i, b) in bytes.iter_mut().enumerate() {
                         *b = t[i % 8] ^ (i as u8).wrapping_mul(151);
