@@ -88,6 +88,25 @@ function workerdSection(w) {
     for (const [name, v] of Object.entries(byName)) rows.push([what, name, fmt(v.callsPerSecond), `${fmt(v.ratioToPlainFetch, 2)}x`]);
   }
   const c = w.coldStart.medianMs;
+  const warmUpRows = [];
+  for (const [op, byName] of Object.entries(w.warmUp?.byOperation || {})) {
+    const floor = byName["plain fetch (no signing)"].callsPerSecond;
+    for (const [name, v] of Object.entries(byName)) warmUpRows.push([op, name, fmt(v.callsPerSecond), `${fmt(floor / v.callsPerSecond, 2)}x`]);
+  }
+  const warmUp = w.warmUp
+    ? `
+Before those rounds each contender makes ${fmt(w.warmUp.calls)} calls of each operation (${w.warmUp.concurrency} at a time,
+interleaved): V8 compiles a wasm function with its optimising tier, and JS likewise, only once it has run for a
+while. Over those first ${fmt(w.warmUp.calls)} calls (the rate a Worker's first requests see):
+
+${table(["operation", "client", "calls/s", "time vs plain fetch"], warmUpRows)}
+
+With the earlier warm-up of 200 calls the same rounds gave, at their worst, 1.95x and 2.02x plain fetch's time
+(two runs) and at least 1.39x and 1.72x the official SDK's calls/s. A scratch run of 32,000 sequential getToken
+calls, alternating with plain fetch 200 at a time, settled at about 1.5x plain fetch's time after the first
+4,000 (2.03x over the first 2,000).
+`
+    : "";
   return `## 3b. workerd (Miniflare)
 
 This package's Worker and one with \`@azure/communication-identity\`, both bundled as Wrangler bundles them,
@@ -95,7 +114,7 @@ against the same canned server; ${w.calls} calls per request sequentially (${w.c
 timed from outside, median of ${w.rounds} interleaved rounds. Plain fetch runs in this package's Worker.
 
 ${table(["operation", "client", "calls/s", "time vs plain fetch"], rows)}
-
+${warmUp}
 Cold start, from \`new Miniflare()\` to the first token (median of ${w.coldStart.runs}, interleaved): a Worker
 that only fetches ${fmt(c.plain, 1)} ms, ours ${fmt(c.ours, 1)} ms, the official SDK's ${fmt(c.official, 1)} ms.
 
@@ -128,6 +147,17 @@ getToken call crosses between JS and wasm 87 times (counted by wrapping every im
 arguments went to the module as one array instead of objects read member by member: no change in time
 measurable against this machine's run-to-run noise (10-20%). Not applied: a cache of the 20 names and values
 every call passes to JS (23 of its 30 strings), +401 bytes gzip for no measurable change.
+
+Why the client costs more against a server than against a stub (a scratch Worker, getToken, sequential): with a
+\`fetch\` that answers at once the client takes 38 µs a call and plain fetch 12 µs, 26 µs apart, yet against the
+canned server it is 100-200 µs a call slower. \`perf record -e cpu-clock\` of the workerd process over 4,000
+calls of each puts it in that process's CPU, not in waiting: about 180 µs a call more for the client (perf's own
+sampling included), spread over the JIT's code (JS and wasm, +61 µs), V8's API and runtime (+39), workerd and
+its KJ library (+47: the 9 request headers instead of 2, the \`Request\` copied by \`fetch\`, the body's
+buffer), V8's builtins (+16, typed arrays over the module's memory among them), the allocator (+8), the kernel
+(+8) and GC (+4), with no symbol over 4 µs. The same work costs several times more per call when a round trip
+through the kernel and the server separates the calls than when they run back to back, and the figure falls
+only with less work per call.
 
 Signing by body size on the asynchronous path in the Worker (ms per call):
 
