@@ -97,7 +97,8 @@ function workerdSection(w) {
     ? `
 Before those rounds each contender makes ${fmt(w.warmUp.calls)} calls of each operation (${w.warmUp.concurrency} at a time,
 interleaved): V8 compiles a wasm function with its optimising tier, and JS likewise, only once it has run for a
-while. Over those first ${fmt(w.warmUp.calls)} calls (the rate a Worker's first requests see):
+while. Over calls ${fmt(w.warmUp.timedFrom ?? 1)} to ${fmt(w.warmUp.calls)} (what a Worker's early requests see; the first request, which opens
+the connections, left out):
 
 ${table(["operation", "client", "calls/s", "time vs plain fetch"], warmUpRows)}
 
