@@ -326,7 +326,10 @@ Then: the module's import and export names minified by wasm-opt (\`--minify-impo
 a second run that prints the mapping, applied to the bindings by scripts/build.mjs): each of the 81 imports was
 named \`./acs_identity_edge_bg.js\` / \`__wbg_<name>_<16 hex digits>\` in the .wasm and again in the bindings.
 68,355 -> 64,624 bytes gzip (wasm -2,231, JS -1,500). Then wasm-opt's \`--flatten --rereloop\` before \`-Os\`
-instead of \`-Oz\` alone: 64,297 (-327; \`-Os\` alone -49), no difference in time per call measurable in workerd. Measured, not applied: \`-Zfmt-debug=none\` (0 bytes: no
+instead of \`-Oz\` alone: 64,297 (-327; \`-Os\` alone -49), no difference in time per call measurable in workerd. Then
+binaryen's whole-module flow analysis (\`--gufa\`) and \`-Os\` again: 64,170 (-127); after it \`--monomorphize\`,
+\`--cfp\` with the signature passes, \`--dae-optimizing\` and a second flatten and reloop save nothing more that
+lasts (at most 2 bytes). Measured, not applied: \`-Zfmt-debug=none\` (0 bytes: no
 \`Debug\` code is left), LLVM \`-inline-threshold=0\` (+431 bytes).
 
 Kept from the earlier work: \`-Zbuild-std\` with \`panic=immediate-abort\` and \`-Zlocation-detail=none\` (no panic
